@@ -1,0 +1,105 @@
+/**
+ * Every reason a request can be refused. The code is stable: log it, alert on it, test it.
+ * Clients never see it (they get one generic 401 body), so it may be as precise as we like.
+ */
+export type AjwtErrorCode =
+  | 'missing_token'
+  | 'invalid_scheme'
+  | 'header_too_large'
+  | 'malformed'
+  | 'invalid_header'
+  | 'invalid_algorithm'
+  | 'invalid_claims'
+  | 'invalid_time'
+  | 'token_expired'
+  | 'token_not_yet_valid'
+  | 'unknown_user'
+  | 'invalid_signature'
+  | 'replay'
+  | 'store_unavailable'
+  | 'invalid_key'
+  | 'invalid_options'
+
+const UNAVAILABLE: ReadonlySet<AjwtErrorCode> = new Set(['store_unavailable'])
+const REQUEST_ERRORS: ReadonlySet<AjwtErrorCode> = new Set(['missing_token', 'invalid_scheme'])
+
+/** The JSON body a rejected request gets: the same for every 401, so it reveals nothing. */
+export interface AjwtErrorBody {
+  error: 'invalid_request' | 'invalid_token' | 'temporarily_unavailable'
+  message: string
+}
+
+/**
+ * The one error class of ajwt. `status` and `headers` are set so that Express, Koa and Fastify
+ * render it correctly with their own error handlers; `message` is deliberately generic (frameworks
+ * show it to clients) while `code` and `detail` carry the precise reason for logs.
+ *
+ * @example
+ * ```ts
+ * const result = await verifier.verify(req.headers.authorization)
+ * if (!result.ok) {
+ *   log.warn({ code: result.error.code, detail: result.error.detail })
+ *   return new Response(JSON.stringify(result.error.body), {
+ *     status: result.error.status,
+ *     headers: { ...result.error.headers, 'content-type': 'application/json' },
+ *   })
+ * }
+ * ```
+ */
+export class AjwtError extends Error {
+  override readonly name = 'AjwtError'
+  readonly code: AjwtErrorCode
+  /** A precise, human-readable reason for logs. Never send it to the client. */
+  readonly detail: string
+  readonly status: 401 | 503
+  readonly headers: Readonly<Record<string, string>>
+  /** Koa and http-errors read this: the message is safe but generic, keep the default body. */
+  readonly expose = false
+
+  constructor(code: AjwtErrorCode, detail: string = code, options?: { cause?: unknown }) {
+    const status = UNAVAILABLE.has(code) ? 503 : 401
+    super(status === 503 ? 'Service Unavailable' : 'Unauthorized', options)
+    this.code = code
+    this.detail = detail
+    this.status = status
+    const body = errorBodyFor(code)
+    this.headers =
+      status === 503
+        ? { 'www-authenticate': `JWT error="${body.error}"`, 'retry-after': '1' }
+        : { 'www-authenticate': `JWT error="${body.error}"` }
+  }
+
+  /** Same as `status`, for frameworks (Fastify, http-errors) that read `statusCode`. */
+  get statusCode(): 401 | 503 {
+    return this.status
+  }
+
+  /** The response body to send: identical for every 401, whatever the reason. */
+  get body(): AjwtErrorBody {
+    return errorBodyFor(this.code)
+  }
+
+  toJSON(): AjwtErrorBody {
+    return this.body
+  }
+}
+
+function errorBodyFor(code: AjwtErrorCode): AjwtErrorBody {
+  if (UNAVAILABLE.has(code)) {
+    return { error: 'temporarily_unavailable', message: 'Authentication is temporarily unavailable' }
+  }
+  if (REQUEST_ERRORS.has(code)) return { error: 'invalid_request', message: 'JWT authentication required' }
+  return { error: 'invalid_token', message: 'Invalid JWT credentials' }
+}
+
+/**
+ * Whether a value is an {@link AjwtError}, also across duplicate copies of this package.
+ *
+ * @example
+ * ```ts
+ * app.use((err, req, res, next) => isAjwtError(err) ? res.status(err.status).json(err.body) : next(err))
+ * ```
+ */
+export function isAjwtError(value: unknown): value is AjwtError {
+  return value instanceof AjwtError || (value instanceof Error && value.name === 'AjwtError' && 'code' in value)
+}

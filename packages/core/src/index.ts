@@ -1,0 +1,22 @@
+export { AjwtError, isAjwtError, type AjwtErrorBody, type AjwtErrorCode } from './errors/ajwt-error.ts'
+export type { KeyType } from './backend/types.ts'
+export { generateKeyPair, type GeneratedKeyPair } from './keys/generate-key-pair.ts'
+export { importPublicKey, type PublicKeyInput } from './keys/import-public-key.ts'
+export { importPrivateKey, type PrivateKeyInput } from './keys/import-private-key.ts'
+export { isPublicKey, MIN_RSA_BITS, type PublicKey } from './keys/public-key.ts'
+export { isPrivateKey, type PrivateKey } from './keys/private-key.ts'
+export { toJWKS } from './keys/to-jwks.ts'
+export { createSigner, type Signer, type SignerOptions } from './signer/create-signer.ts'
+export { createVerifier } from './verifier/create-verifier.ts'
+export type { Auth, Verifier, VerifierOptions, VerifyResult } from './verifier/types.ts'
+export {
+  createAuthenticator,
+  type AjwtOptions,
+  type Authenticate,
+  type AuthenticateResult,
+} from './authenticate/create-authenticator.ts'
+export type { KeyStore, NonceStore } from './stores/types.ts'
+export { MemoryKeyStore } from './stores/memory-key-store.ts'
+export { MemoryNonceStore, type MemoryNonceStoreOptions } from './stores/memory-nonce-store.ts'
+export { CompositeKeyStore } from './stores/composite-key-store.ts'
+export type { JWK } from 'jose'

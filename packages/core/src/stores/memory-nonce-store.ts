@@ -1,0 +1,106 @@
+import { AjwtError } from '../errors/ajwt-error.ts'
+import type { NonceStore } from './types.ts'
+
+/** Options of {@link MemoryNonceStore}. */
+export interface MemoryNonceStoreOptions {
+  /** Most live entries held; when full, claims fail closed (503) instead of forgetting nonces. Default 500 000. */
+  maxEntries?: number
+  /** The clock, in unix seconds (for tests). */
+  now?: () => number
+}
+
+/**
+ * The nonce store for one process: a Map of live entries plus a min-heap of their expiry times,
+ * so that expired entries are reclaimed from the heap's top in O(log n), never by scanning.
+ * `claim` runs synchronously between awaits, so it is atomic within the process.
+ *
+ * For several processes or machines use `RedisNonceStore`, `PostgresNonceStore` or
+ * `DurableObjectNonceStore`.
+ *
+ * @example
+ * ```ts
+ * const verifier = createVerifier({ keys, nonces: new MemoryNonceStore({ maxEntries: 100_000 }) })
+ * ```
+ */
+export class MemoryNonceStore implements NonceStore {
+  private readonly entries = new Map<string, number>()
+  private readonly heapTimes: number[] = []
+  private readonly heapKeys: string[] = []
+  private readonly maxEntries: number
+  private readonly now: () => number
+
+  constructor(options: MemoryNonceStoreOptions = {}) {
+    this.maxEntries = options.maxEntries ?? 500_000
+    if (!(this.maxEntries >= 1)) throw new AjwtError('invalid_options', 'maxEntries must be at least 1')
+    this.now = options.now ?? (() => Date.now() / 1000)
+  }
+
+  /** Live entries (after reclaiming the expired ones). */
+  get size(): number {
+    this.sweep(this.now())
+    return this.entries.size
+  }
+
+  async claim(username: string, time: number, nonce: string, expiresAt: number): Promise<boolean> {
+    const now = this.now()
+    this.sweep(now)
+    const key = `${username.length}:${username}\u0000${time}\u0000${nonce}`
+    const existing = this.entries.get(key)
+    if (existing !== undefined && existing > now) return false
+    if (existing === undefined && this.entries.size >= this.maxEntries) {
+      throw new AjwtError('store_unavailable', `MemoryNonceStore is full (${this.maxEntries} live entries)`)
+    }
+    this.entries.set(key, expiresAt)
+    this.push(expiresAt, key)
+    return true
+  }
+
+  private sweep(now: number): void {
+    const times = this.heapTimes
+    while (times.length > 0 && times[0]! <= now) {
+      const key = this.heapKeys[0]!
+      const expiry = times[0]!
+      this.pop()
+      if (this.entries.get(key) === expiry) this.entries.delete(key)
+    }
+  }
+
+  private push(time: number, key: string): void {
+    const times = this.heapTimes
+    const keys = this.heapKeys
+    let i = times.length
+    times.push(time)
+    keys.push(key)
+    while (i > 0) {
+      const parent = (i - 1) >> 1
+      if (times[parent]! <= time) break
+      times[i] = times[parent]!
+      keys[i] = keys[parent]!
+      i = parent
+    }
+    times[i] = time
+    keys[i] = key
+  }
+
+  private pop(): void {
+    const times = this.heapTimes
+    const keys = this.heapKeys
+    const lastTime = times.pop()!
+    const lastKey = keys.pop()!
+    const n = times.length
+    if (n === 0) return
+    let i = 0
+    for (;;) {
+      const left = 2 * i + 1
+      if (left >= n) break
+      const right = left + 1
+      const child = right < n && times[right]! < times[left]! ? right : left
+      if (times[child]! >= lastTime) break
+      times[i] = times[child]!
+      keys[i] = keys[child]!
+      i = child
+    }
+    times[i] = lastTime
+    keys[i] = lastKey
+  }
+}

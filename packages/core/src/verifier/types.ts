@@ -1,0 +1,64 @@
+import type { AjwtError } from '../errors/ajwt-error.ts'
+import type { KeyStore, NonceStore } from '../stores/types.ts'
+
+/**
+ * The verified identity of a request.
+ *
+ * @example
+ * ```ts
+ * const result = await verifier.verify(request.headers.get('authorization'))
+ * if (result.ok) console.log(result.auth.username, result.auth.kid)
+ * ```
+ */
+export interface Auth {
+  username: string
+  /** The kid of the key that verified the signature. */
+  kid: string
+  /** The token's `time` claim, unix seconds. */
+  time: number
+  nonce: string
+  /** Every claim of the token, including any extra ones. */
+  claims: Record<string, unknown>
+}
+
+/** What {@link Verifier.verify} answers: never throws, every failure is an {@link AjwtError}. */
+export type VerifyResult = { ok: true; auth: Auth } | { ok: false; error: AjwtError }
+
+/**
+ * Options of `createVerifier`.
+ *
+ * @example
+ * ```ts
+ * createVerifier({ keys: new MemoryKeyStore({ billing: [pem] }), nonces: new MemoryNonceStore() })
+ * ```
+ */
+export interface VerifierOptions {
+  keys: KeyStore
+  nonces: NonceStore
+  /** How far a token's `time` may be from the server clock, in seconds. Default 20. */
+  toleranceSeconds?: number
+  /** The Authorization scheme word, matched case-insensitively. Default `JWT`. */
+  scheme?: string
+  /** The server clock in unix seconds (for tests). */
+  now?: () => number
+  /** Authorization headers longer than this are refused before any parsing. Default 8192. */
+  maxHeaderLength?: number
+  /** Called after each accepted request (errors thrown here are ignored). */
+  onVerified?: (auth: Auth) => void
+  /** Called with the precise reason of each rejection: log it here (errors thrown here are ignored). */
+  onRejected?: (error: AjwtError) => void
+}
+
+/**
+ * Checks `Authorization` headers. Create one per app and share it.
+ *
+ * @example
+ * ```ts
+ * const result = await verifier.verify('JWT eyJhbGciOiJFZERTQSIs…')
+ * ```
+ */
+export interface Verifier {
+  /** The scheme word this verifier answers to. */
+  readonly scheme: string
+  verify(authorization: string | null | undefined): Promise<VerifyResult>
+}
