@@ -1,3 +1,4 @@
+import type { JWK as JoseJWK } from 'jose'
 export { AjwtError, isAjwtError, type AjwtErrorBody, type AjwtErrorCode } from './errors/ajwt-error.ts'
 export type { KeyType } from './backend/types.ts'
 export { generateKeyPair, type GeneratedKeyPair } from './keys/generate-key-pair.ts'
@@ -15,8 +16,18 @@ export {
   type Authenticate,
   type AuthenticateResult,
 } from './authenticate/create-authenticator.ts'
-export type { KeyStore, NonceStore } from './stores/types.ts'
+export type { KeyLookupHint, KeyStore, NonceStore } from './stores/types.ts'
 export { MemoryKeyStore } from './stores/memory-key-store.ts'
 export { MemoryNonceStore, type MemoryNonceStoreOptions } from './stores/memory-nonce-store.ts'
 export { CompositeKeyStore } from './stores/composite-key-store.ts'
-export type { JWK } from 'jose'
+export { JwksKeyStore, type JwksFetch, type JwksKeyStoreOptions } from './stores/jwks-key-store.ts'
+
+/**
+ * A JSON Web Key (RFC 7517), as `jose` defines it: what `toJWK()`, `toJWKS()` and JWK inputs use.
+ *
+ * @example
+ * ```ts
+ * const jwk: JWK = (await importPublicKey(pem)).toJWK() // { kty: 'OKP', crv: 'Ed25519', x, kid, alg: 'EdDSA', use: 'sig' }
+ * ```
+ */
+export type JWK = JoseJWK

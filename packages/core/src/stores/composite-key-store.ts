@@ -1,5 +1,5 @@
 import type { PublicKey } from '../keys/public-key.ts'
-import type { KeyStore } from './types.ts'
+import type { KeyLookupHint, KeyStore } from './types.ts'
 
 /**
  * Asks several key stores in order; the first that has keys for the user wins.
@@ -16,9 +16,9 @@ export class CompositeKeyStore implements KeyStore {
     this.stores = [...stores]
   }
 
-  async getKeys(username: string): Promise<readonly PublicKey[]> {
+  async getKeys(username: string, hint?: KeyLookupHint): Promise<readonly PublicKey[]> {
     for (const store of this.stores) {
-      const keys = await store.getKeys(username)
+      const keys = await store.getKeys(username, hint)
       if (keys.length > 0) return keys
     }
     return []

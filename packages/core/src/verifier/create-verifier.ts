@@ -1,7 +1,7 @@
 import { base64url, decodeJwt, decodeProtectedHeader, type JWTPayload, type ProtectedHeaderParameters } from 'jose'
 import { AjwtError, type AjwtErrorCode } from '../errors/ajwt-error.ts'
 import type { PublicKey } from '../keys/public-key.ts'
-import { credentialsFor } from './authorization.ts'
+import { AUTH_SCHEME, credentialsFor } from './authorization.ts'
 import type { Auth, Verifier, VerifierOptions, VerifyResult } from './types.ts'
 
 const ALGORITHMS: ReadonlySet<string> = new Set(['RS512', 'RS384', 'RS256', 'EdDSA', 'Ed25519'])
@@ -13,6 +13,7 @@ const MAX_USERNAME = 256
 const MAX_NONCE = 128
 
 const encoder = new TextEncoder()
+const NO_HINT = Object.freeze({})
 
 /**
  * Creates the server side: checks `Authorization: JWT <token>` headers against each user's public
@@ -44,8 +45,14 @@ export function createVerifier(options: VerifierOptions): Verifier {
     throw new AjwtError('invalid_options', 'toleranceSeconds must be a non-negative number')
   }
   const scheme = options.scheme ?? 'JWT'
+  if (typeof scheme !== 'string' || !AUTH_SCHEME.test(scheme)) {
+    throw new AjwtError('invalid_options', 'scheme must be one word of letters, digits or !#$%&\'*+.^_`|~-')
+  }
   const schemeLower = scheme.toLowerCase()
   const maxHeaderLength = options.maxHeaderLength ?? 8192
+  if (!Number.isSafeInteger(maxHeaderLength) || maxHeaderLength < 1) {
+    throw new AjwtError('invalid_options', 'maxHeaderLength must be a positive integer')
+  }
   const clock = options.now ?? (() => Date.now() / 1000)
   const { keys, nonces, onVerified, onRejected } = options
   const kidIndexes = new WeakMap<readonly PublicKey[], Map<string, PublicKey>>()
@@ -56,7 +63,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return { ok: false, error }
   }
 
-  const indexOf = (list: readonly PublicKey[]): Map<string, PublicKey> => {
+  const keyByKid = (list: readonly PublicKey[], kid: string): PublicKey | undefined => {
+    // Only a frozen array is known not to change under the index; any other is searched afresh,
+    // or a key removed from it in place would still verify.
+    if (!Object.isFrozen(list)) return list.find((key) => key.kid === kid || key.fingerprint === kid)
     let index = kidIndexes.get(list)
     if (!index) {
       index = new Map()
@@ -66,7 +76,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       }
       kidIndexes.set(list, index)
     }
-    return index
+    return index.get(kid)
   }
 
   async function verify(authorization: string | null | undefined): Promise<VerifyResult> {
@@ -80,6 +90,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const token = credentialsFor(authorization, schemeLower)
     if (token === undefined) return reject('invalid_scheme', `the Authorization scheme is not ${scheme}`)
     if (!COMPACT_JWS.test(token)) return reject('malformed', 'not a compact JWS (three base64url segments)')
+    const lastDot = token.lastIndexOf('.')
+    const encodedSignature = token.slice(lastDot + 1)
+    // Lenient decoders ignore the unused low bits of the last character: without this check one
+    // signature would have several spellings, i.e. a valid token could be altered and still pass.
+    if (!isCanonicalBase64url(encodedSignature)) return reject('malformed', 'the signature is not canonical base64url')
 
     let header: ProtectedHeaderParameters
     let claims: JWTPayload
@@ -126,15 +141,16 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
     let userKeys: readonly PublicKey[]
     try {
-      userKeys = await keys.getKeys(username)
+      userKeys = await keys.getKeys(username, kid === undefined ? NO_HINT : { kid })
     } catch (cause) {
       return reject('store_unavailable', `the key store failed: ${String(cause)}`, cause)
     }
+    if (!Array.isArray(userKeys)) return reject('store_unavailable', 'the key store answered something other than an array')
     if (userKeys.length === 0) return reject('unknown_user', 'no keys for this user')
 
     let candidates: readonly PublicKey[]
     if (kid !== undefined) {
-      const key = indexOf(userKeys).get(kid)
+      const key = keyByKid(userKeys, kid)
       if (!key) {
         return userKeys.some((k) => k.algorithms.includes(alg))
           ? reject('invalid_signature', 'no key of this user has this kid')
@@ -147,9 +163,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
       if (candidates.length === 0) return reject('invalid_algorithm', `no key of this user accepts ${alg}`)
     }
 
-    const lastDot = token.lastIndexOf('.')
     const data = encoder.encode(token.slice(0, lastDot))
-    const signature = base64url.decode(token.slice(lastDot + 1)) as Uint8Array<ArrayBuffer>
+    const signature = base64url.decode(encodedSignature) as Uint8Array<ArrayBuffer>
     let verifiedBy: PublicKey | undefined
     for (const key of candidates) {
       if (await key.verifySignature(alg, data, signature)) {
@@ -161,7 +176,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
     let fresh: boolean
     try {
-      fresh = await nonces.claim(username, time, nonce, time + tolerance)
+      // The clock is compared in whole seconds, so the token stays acceptable until the end of
+      // second time + tolerance: the claim must outlive that, or the token replays at the edge.
+      fresh = await nonces.claim(username, time, nonce, time + tolerance + 1)
     } catch (cause) {
       return reject('store_unavailable', `the nonce store failed: ${String(cause)}`, cause)
     }
@@ -177,6 +194,16 @@ export function createVerifier(options: VerifierOptions): Verifier {
     verify: (authorization) =>
       verify(authorization).catch((cause: unknown) => reject('malformed', `unexpected failure: ${String(cause)}`, cause)),
   }
+}
+
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+
+function isCanonicalBase64url(text: string): boolean {
+  const rest = text.length % 4
+  if (rest === 0) return true
+  if (rest === 1) return false
+  const last = BASE64URL.indexOf(text[text.length - 1]!)
+  return (last & (rest === 2 ? 0x0f : 0x03)) === 0
 }
 
 function notify<T>(hook: (value: T) => unknown, value: T): void {

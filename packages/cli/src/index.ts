@@ -1,0 +1,3 @@
+export { main, processIo, run, version } from './run.ts'
+export type { CliIo } from './io.ts'
+export { toOpenSshPublicKey } from './openssh.ts'

@@ -1,0 +1,91 @@
+import { type AjwtOptions, type Auth, createAuthenticator } from '@ajwt/core'
+import type { MiddlewareHandler } from 'hono'
+import { createMiddleware } from 'hono/factory'
+import { HTTPException } from 'hono/http-exception'
+
+export type { AjwtError, AjwtOptions, Auth } from '@ajwt/core'
+
+/**
+ * What `c.get('auth')` holds behind `ajwt()`: the verified identity.
+ *
+ * @example
+ * ```ts
+ * const app = new Hono<{ Variables: AjwtVariables & { requestId: string } }>()
+ * ```
+ */
+export type AjwtVariables = { auth: Auth }
+
+/**
+ * What `c.get('auth')` holds behind `ajwt({ optional: true })`: undefined for a request without a
+ * `JWT` Authorization header.
+ *
+ * @example
+ * ```ts
+ * app.get('/feed', (c) => c.text(c.get('auth')?.username ?? 'anonymous'))
+ * ```
+ */
+export type AjwtOptionalVariables = { auth: Auth | undefined }
+
+/**
+ * The Hono `Env` of a route behind `ajwt()`, for apps that register the middleware with
+ * `app.use(path, …)` on a separate line (Hono cannot infer the variable there).
+ *
+ * @example
+ * ```ts
+ * const app = new Hono<AjwtEnv>()
+ * app.use('/api/*', ajwt({ keys, nonces }))
+ * app.get('/api/me', (c) => c.json({ user: c.get('auth').username }))
+ * ```
+ */
+export type AjwtEnv = { Variables: AjwtVariables }
+
+/**
+ * The Hono `Env` of a route behind `ajwt({ optional: true })`.
+ *
+ * @example
+ * ```ts
+ * const app = new Hono<AjwtOptionalEnv>()
+ * app.use('*', ajwt({ keys, nonces, optional: true }))
+ * ```
+ */
+export type AjwtOptionalEnv = { Variables: AjwtOptionalVariables }
+
+/**
+ * Hono middleware that verifies `Authorization: JWT <token>` and sets `c.get('auth')`.
+ *
+ * A rejected request throws an `HTTPException` whose response carries the status (401, or 503
+ * when a store is unavailable), `WWW-Authenticate`, `Retry-After` on 503, and a JSON body that is
+ * the same for every 401. The precise reason is `exception.cause.code` and goes to `onRejected`;
+ * the client never sees it. In optional mode a request without a `JWT` Authorization header
+ * (none, or another scheme) passes through with `auth` undefined. Uses no `node:` import: it runs
+ * on Node, Bun, Deno and Workers.
+ *
+ * @example
+ * ```ts
+ * import { Hono } from 'hono'
+ * import { ajwt, type AjwtEnv } from '@ajwt/hono'
+ * import { MemoryKeyStore, MemoryNonceStore } from '@ajwt/core'
+ *
+ * const app = new Hono<AjwtEnv>()
+ * app.use('/api/*', ajwt({ keys: new MemoryKeyStore({ billing: [publicKeyPem] }), nonces: new MemoryNonceStore() }))
+ * app.get('/api/invoices', (c) => c.json({ user: c.get('auth').username }))
+ * ```
+ */
+export function ajwt(options: AjwtOptions & { optional?: false }): MiddlewareHandler<AjwtEnv>
+export function ajwt(options: AjwtOptions): MiddlewareHandler<AjwtOptionalEnv>
+export function ajwt(options: AjwtOptions): MiddlewareHandler<AjwtEnv> | MiddlewareHandler<AjwtOptionalEnv> {
+  const authenticate = createAuthenticator(options)
+  return createMiddleware<AjwtOptionalEnv>(async (c, next) => {
+    const result = await authenticate(c.req.header('authorization'))
+    if (!result.ok) {
+      const { error } = result
+      const res = new Response(JSON.stringify(error.body), {
+        status: error.status,
+        headers: { ...error.headers, 'content-type': 'application/json' },
+      })
+      throw new HTTPException(error.status, { res, message: error.message, cause: error })
+    }
+    c.set('auth', result.auth)
+    await next()
+  })
+}
