@@ -1,6 +1,11 @@
 /**
  * Every reason a request can be refused. The code is stable: log it, alert on it, test it.
  * Clients never see it (they get one generic 401 body), so it may be as precise as we like.
+ *
+ * @example
+ * ```ts
+ * createVerifier({ keys, nonces, onRejected: (error) => metrics.increment(`ajwt.rejected.${error.code}`) })
+ * ```
  */
 export type AjwtErrorCode =
   | 'missing_token'
@@ -22,8 +27,18 @@ export type AjwtErrorCode =
 
 const UNAVAILABLE: ReadonlySet<AjwtErrorCode> = new Set(['store_unavailable'])
 const REQUEST_ERRORS: ReadonlySet<AjwtErrorCode> = new Set(['missing_token', 'invalid_scheme'])
+// Thrown to the developer at setup (a bad key file, bad options), never answered to a request:
+// their message is the precise reason, so that a stack trace explains itself.
+const SETUP_ERRORS: ReadonlySet<AjwtErrorCode> = new Set(['invalid_key', 'invalid_options'])
 
-/** The JSON body a rejected request gets: the same for every 401, so it reveals nothing. */
+/**
+ * The JSON body a rejected request gets: the same for every 401, so it reveals nothing.
+ *
+ * @example
+ * ```ts
+ * res.status(error.status).set(error.headers).json(error.body) // { error: 'invalid_token', message: '…' }
+ * ```
+ */
 export interface AjwtErrorBody {
   error: 'invalid_request' | 'invalid_token' | 'temporarily_unavailable'
   message: string
@@ -32,7 +47,9 @@ export interface AjwtErrorBody {
 /**
  * The one error class of ajwt. `status` and `headers` are set so that Express, Koa and Fastify
  * render it correctly with their own error handlers; `message` is deliberately generic (frameworks
- * show it to clients) while `code` and `detail` carry the precise reason for logs.
+ * show it to clients) while `code` and `detail` carry the precise reason for logs. The setup
+ * errors `invalid_key` and `invalid_options`, thrown to the developer and never answered to a
+ * request, carry the precise reason in `message` too.
  *
  * @example
  * ```ts
@@ -53,15 +70,22 @@ export class AjwtError extends Error {
   readonly detail: string
   readonly status: 401 | 503
   readonly headers: Readonly<Record<string, string>>
-  /** Koa and http-errors read this: the message is safe but generic, keep the default body. */
-  readonly expose = false
+  /**
+   * Koa and http-errors read this: a 401's message is generic and safe to show (and Koa then does
+   * not log every rejected request as a server error); a 503 is logged.
+   */
+  readonly expose: boolean
 
   constructor(code: AjwtErrorCode, detail: string = code, options?: { cause?: unknown }) {
     const status = UNAVAILABLE.has(code) ? 503 : 401
-    super(status === 503 ? 'Service Unavailable' : 'Unauthorized', options)
+    super(SETUP_ERRORS.has(code) ? detail : status === 503 ? 'Service Unavailable' : 'Unauthorized', options)
     this.code = code
     this.detail = detail
     this.status = status
+    this.expose = status < 500
+    // A request's rejection is not a bug: its stack would only tell clients which check refused
+    // them (Express prints stacks outside production), so it carries none.
+    if (!SETUP_ERRORS.has(code)) this.stack = `${this.name}: ${this.message}`
     const body = errorBodyFor(code)
     this.headers =
       status === 503

@@ -1,0 +1,62 @@
+import { type AjwtOptions, type Auth, createAuthenticator, isAjwtError } from '@ajwt/core'
+import type { ErrorRequestHandler, RequestHandler } from 'express'
+
+export type { AjwtError, AjwtOptions, Auth } from '@ajwt/core'
+
+declare global {
+  namespace Express {
+    interface Request {
+      /** The verified identity, set by `ajwt()`. Undefined in optional mode for a request without a JWT. */
+      auth?: Auth
+    }
+  }
+}
+
+/**
+ * Express 5 middleware: verifies `Authorization: JWT <token>` and sets `req.auth`.
+ *
+ * A rejected request goes to `next(error)` with an `AjwtError` that carries `status` (401, or 503
+ * when a store is unavailable) and `headers` (`WWW-Authenticate`, `Retry-After`), so Express's
+ * default handler answers correctly; add {@link ajwtErrorHandler} for a JSON body.
+ *
+ * @example
+ * ```ts
+ * import express from 'express'
+ * import { MemoryKeyStore, MemoryNonceStore } from '@ajwt/core'
+ * import { ajwt, ajwtErrorHandler } from '@ajwt/express'
+ *
+ * const app = express()
+ * app.use('/api', ajwt({ keys: new MemoryKeyStore({ billing: [billingPublicKeyPem] }), nonces: new MemoryNonceStore() }))
+ * app.get('/api/invoices', (req, res) => res.json({ for: req.auth?.username }))
+ * app.use(ajwtErrorHandler())
+ * ```
+ */
+export function ajwt(options: AjwtOptions): RequestHandler {
+  const authenticate = createAuthenticator(options)
+  return async (req, _res, next) => {
+    const result = await authenticate(req.headers.authorization)
+    if (!result.ok) return next(result.error)
+    // Optional mode, a request that is not ours: leave req untouched.
+    if (result.auth) req.auth = result.auth
+    next()
+  }
+}
+
+/**
+ * An Express error handler that answers ajwt rejections with their JSON body
+ * (`{ error, message }`, identical for every 401) instead of Express's HTML page, and passes
+ * every other error on. Register it after your routes.
+ *
+ * @example
+ * ```ts
+ * app.use(ajwt({ keys, nonces }))
+ * app.get('/reports', (req, res) => res.json(req.auth))
+ * app.use(ajwtErrorHandler())
+ * ```
+ */
+export function ajwtErrorHandler(): ErrorRequestHandler {
+  return (error: unknown, _req, res, next) => {
+    if (!isAjwtError(error) || res.headersSent) return next(error)
+    res.status(error.status).set(error.headers).json(error.body)
+  }
+}

@@ -1,0 +1,120 @@
+import { AjwtError, createSigner, createVerifier, generateKeyPair, type GeneratedKeyPair, isAjwtError, MemoryKeyStore, MemoryNonceStore } from '@ajwt/core'
+import Koa from 'koa'
+import request from 'supertest'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { describeAdapterScenarios, expectRejected, tamper } from '../test/adapter-scenarios.ts'
+import { type AjwtOptionalState, ajwt } from './index.ts'
+
+describe('@ajwt/koa with Koa default error handling', () => {
+  describeAdapterScenarios({
+    app(options) {
+      const app = new Koa<AjwtOptionalState>()
+      // Koa logs non-exposed errors (the 503s) to stderr by default; the response path is what is tested.
+      app.silent = true
+      app.use(ajwt(options))
+      app.use((ctx) => {
+        if (ctx.method !== 'GET' || ctx.path !== '/whoami') return
+        ctx.body = { auth: ctx.state.auth ?? null, authorization: ctx.headers.authorization ?? null }
+      })
+      return app.callback()
+    },
+  })
+})
+
+describe('@ajwt/koa', () => {
+  let keyPair: GeneratedKeyPair
+  let stranger: GeneratedKeyPair
+  beforeAll(async () => {
+    ;[keyPair, stranger] = await Promise.all([generateKeyPair('ed25519'), generateKeyPair('ed25519')])
+  })
+  const options = () => ({ keys: new MemoryKeyStore({ billing: [keyPair.publicKey] }), nonces: new MemoryNonceStore() })
+  const billing = () => createSigner({ username: 'billing', privateKey: keyPair.privateKey })
+
+  it('answers with the generic text body and no detail, and never runs the next middleware', async () => {
+    const app = new Koa()
+    app.silent = true
+    let reached = 0
+    app.use(ajwt(options())).use((ctx) => {
+      reached++
+      ctx.body = 'secret'
+    })
+    const unknown = await request(app.callback())
+      .get('/')
+      .set('authorization', await createSigner({ username: 'mallory', privateKey: stranger.privateKey }).authorization())
+    const forged = await request(app.callback())
+      .get('/')
+      .set('authorization', await createSigner({ username: 'billing', privateKey: stranger.privateKey }).authorization())
+    for (const res of [unknown, forged]) {
+      expect(res.status).toBe(401)
+      expect(res.headers['www-authenticate']).toBe('JWT error="invalid_token"')
+      expect(res.headers['content-type']).toMatch(/^text\/plain/)
+      expect(res.text).toBe('Unauthorized')
+    }
+    expect(reached).toBe(0)
+  })
+
+  it("emits the AjwtError on the app's error event, with the precise reason for logs", async () => {
+    const app = new Koa()
+    const logged: string[] = []
+    app.on('error', (error: unknown) => {
+      if (isAjwtError(error)) logged.push(error.code)
+    })
+    app.use(ajwt(options())).use((ctx) => {
+      ctx.body = 'ok'
+    })
+    const token = await billing().token()
+    expectRejected(
+      await request(app.callback()).get('/').set('authorization', `JWT ${tamper(token, { role: 'admin' })}`).then(asReply),
+      'invalid_token',
+    )
+    expect(logged).toEqual(['invalid_signature'])
+  })
+
+  it('lets an upstream middleware answer with the JSON body', async () => {
+    const app = new Koa()
+    app.use(async (ctx, next) => {
+      try {
+        await next()
+      } catch (error) {
+        if (!isAjwtError(error)) throw error
+        ctx.status = error.status
+        ctx.set(error.headers)
+        ctx.body = error.body
+      }
+    })
+    app.use(ajwt({ keys: { getKeys: () => Promise.reject(new Error('down')) }, nonces: new MemoryNonceStore() }))
+    const res = await request(app.callback()).get('/').set('authorization', await billing().authorization())
+    expect(res.status).toBe(503)
+    expect(res.headers['retry-after']).toBe('1')
+    expect(res.headers['www-authenticate']).toBe('JWT error="temporarily_unavailable"')
+    expect(res.body).toEqual({ error: 'temporarily_unavailable', message: 'Authentication is temporarily unavailable' })
+  })
+
+  it('leaves an existing ctx.state.auth alone for a request that is not ours in optional mode', async () => {
+    const app = new Koa<AjwtOptionalState & { other?: string }>()
+    app.use(async (ctx, next) => {
+      ctx.state.other = 'session'
+      await next()
+    })
+    app.use(ajwt({ ...options(), optional: true })).use((ctx) => {
+      ctx.body = { keys: Object.keys(ctx.state) }
+    })
+    const res = await request(app.callback()).get('/').set('authorization', 'Bearer x')
+    expect(res.body).toEqual({ keys: ['other'] })
+  })
+
+  it('accepts a ready verifier and refuses to start without stores', async () => {
+    const app = new Koa()
+    app.use(ajwt({ verifier: createVerifier(options()) })).use((ctx) => {
+      ctx.body = ctx.state.auth
+    })
+    const res = await request(app.callback()).get('/').set('authorization', await billing().authorization())
+    expect(res.body.username).toBe('billing')
+    // @ts-expect-error keys and nonces are required
+    expect(() => ajwt({})).toThrow(AjwtError)
+  })
+})
+
+function asReply(res: request.Response) {
+  return { status: res.status, headers: res.headers as Record<string, string>, body: res.text }
+}
