@@ -1,0 +1,57 @@
+import { createSigner, generateKeyPair } from '@ajwt/core'
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { send, spawnServer, type ServerProcess } from '../test/spawn-server.ts'
+import { PostgresKeyStore, PostgresNonceStore } from './index.ts'
+
+const url = inject('databaseUrl')
+const pool = new pg.Pool({ connectionString: url, max: 2 })
+pool.on('error', () => undefined)
+const admin = new PostgresKeyStore({ pool })
+const username = `scale-${Date.now().toString(36)}`
+let servers: ServerProcess[] = []
+let signer: ReturnType<typeof createSigner>
+let kid: string
+
+beforeAll(async () => {
+  await Promise.all([admin.migrate(), new PostgresNonceStore({ pool }).migrate()])
+  const { privateKey, publicKey } = await generateKeyPair('ed25519')
+  kid = (await admin.addKey(username, publicKey, { comment: 'scale-out test' })).kid
+  signer = createSigner({ username, privateKey })
+  const script = new URL('../test/serve.ts', import.meta.url)
+  const env = { AJWT_DATABASE_URL: url, AJWT_CACHE_TTL_MS: '500' }
+  servers = await Promise.all([spawnServer(script, env), spawnServer(script, env)])
+})
+
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.stop()))
+  await pool.end()
+})
+
+describe('two server processes sharing one PostgreSQL database', () => {
+  it('accept exactly one of 200 concurrent uses of one token spread across both', async () => {
+    const authorization = await signer.authorization()
+    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => send(servers[i % 2]!.url, authorization)))
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1)
+    expect(results.filter((r) => r.status === 401 && r.code === 'replay')).toHaveLength(199)
+  })
+
+  it('stop accepting a key revoked elsewhere within the cache TTL, and write its last use on shutdown', async () => {
+    for (const server of servers) expect((await send(server.url, await signer.authorization())).status).toBe(200)
+    await admin.revokeKey(username, kid)
+    const refused = new Set<number>()
+    const deadline = Date.now() + 10_000
+    while (refused.size < servers.length && Date.now() < deadline) {
+      for (const [i, server] of servers.entries()) {
+        const reply = await send(server.url, await signer.authorization())
+        expect([200, 401]).toContain(reply.status)
+        if (reply.status === 401 && reply.code === 'unknown_user') refused.add(i)
+      }
+    }
+    expect(refused.size).toBe(servers.length)
+    await Promise.all(servers.map((s) => s.stop()))
+    const [row] = await admin.listKeys(username)
+    expect(row!.lastUsedAt).toBeInstanceOf(Date)
+    expect(row!.revokedAt).toBeInstanceOf(Date)
+  })
+})

@@ -1,0 +1,61 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+/** A server process started by a test, stopped by its PID. */
+export interface ServerProcess {
+  readonly url: string
+  readonly pid: number
+  stop(): Promise<void>
+}
+
+/** Spawns `node <script>` with `env`, and waits for the `{"port":…}` line it prints once listening. */
+export async function spawnServer(script: URL, env: Record<string, string>): Promise<ServerProcess> {
+  const child: ChildProcess = spawn(process.execPath, [fileURLToPath(script)], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  })
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = ''
+    const timer = setTimeout(() => reject(new Error(`${script.pathname} did not start within 20 s`)), 20_000)
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString()
+      const line = out.split('\n')[0]
+      if (out.includes('\n') && line) {
+        clearTimeout(timer)
+        resolve((JSON.parse(line) as { port: number }).port)
+      }
+    })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`${script.pathname} exited with ${code} before listening`))
+    })
+  })
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    pid: child.pid!,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return
+      const exited = new Promise((resolve) => child.once('exit', resolve))
+      process.kill(child.pid!, 'SIGTERM')
+      await exited
+    },
+  }
+}
+
+/** One request; the status and the rejection code the test server puts in its body. */
+export async function send(url: string, authorization: string): Promise<{ status: number; code?: string; retryAfter?: string | null }> {
+  const response = await fetch(url, { headers: { authorization }, signal: AbortSignal.timeout(10_000) })
+  const body = (await response.json()) as { code?: string }
+  return { status: response.status, code: body.code, retryAfter: response.headers.get('retry-after') }
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Polls `condition` every 50 ms until it holds, or throws after `timeoutMs`. */
+export async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await sleep(50)
+  }
+}
