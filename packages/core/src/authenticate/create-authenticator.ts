@@ -18,13 +18,29 @@ export type AjwtOptions = (VerifierOptions | { verifier: Verifier }) & {
   optional?: boolean
 }
 
-/** An adapter's one call: `auth` is undefined only in optional mode, for a request that is not ours. */
+/**
+ * An adapter's one call: `auth` is undefined only in optional mode, for a request that is not ours.
+ *
+ * @example
+ * ```ts
+ * const result: AuthenticateResult = await authenticate(req.headers.authorization)
+ * if (result.ok && result.auth) req.auth = result.auth
+ * ```
+ */
 export type AuthenticateResult =
   | { ok: true; auth: Auth }
   | { ok: true; auth: undefined }
   | { ok: false; error: AjwtError }
 
-/** Authenticates one request from its Authorization header value. Never throws. */
+/**
+ * Authenticates one request from its Authorization header value. Never throws.
+ *
+ * @example
+ * ```ts
+ * const authenticate: Authenticate = createAuthenticator({ keys, nonces })
+ * const result = await authenticate(request.headers.get('authorization'))
+ * ```
+ */
 export type Authenticate = (authorization: string | null | undefined) => Promise<AuthenticateResult>
 
 const PASS: AuthenticateResult = Object.freeze({ ok: true, auth: undefined }) as AuthenticateResult

@@ -1,5 +1,13 @@
 import type { JWK } from 'jose'
 
+/**
+ * The two kinds of keys ajwt accepts.
+ *
+ * @example
+ * ```ts
+ * const type: KeyType = (await importPublicKey(pem)).type // 'ed25519' | 'rsa'
+ * ```
+ */
 export type KeyType = 'ed25519' | 'rsa'
 
 /** Checks one JWS signature over `data` with a key imported once. Never throws: false on any failure. */

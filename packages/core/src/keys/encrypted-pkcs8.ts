@@ -1,3 +1,4 @@
+import { AjwtError } from '../errors/ajwt-error.ts'
 import { childrenOf, contentOf, oidToString, readTlv, type Tlv } from './der.ts'
 
 const OID_PBES2 = '1.2.840.113549.1.5.13'
@@ -34,12 +35,12 @@ export async function decryptPkcs8(der: Uint8Array, passphrase: string): Promise
   const [algorithm, data] = childrenOf(der, outer)
   const [schemeOid, params] = childrenOf(der, expect(algorithm, 0x30, 'algorithm'))
   if (oidToString(contentOf(der, expect(schemeOid, 0x06, 'scheme'))) !== OID_PBES2) {
-    throw new RangeError('encrypted PKCS#8: only PBES2 (PBKDF2 + AES-CBC) is supported')
+    throw new AjwtError('invalid_key', 'encrypted PKCS#8: only PBES2 (PBKDF2 + AES-CBC) is supported')
   }
   const [kdf, encryption] = childrenOf(der, expect(params, 0x30, 'PBES2 parameters'))
   const [kdfOid, kdfParams] = childrenOf(der, expect(kdf, 0x30, 'key derivation'))
   if (oidToString(contentOf(der, expect(kdfOid, 0x06, 'kdf'))) !== OID_PBKDF2) {
-    throw new RangeError('encrypted PKCS#8: only PBKDF2 key derivation is supported')
+    throw new AjwtError('invalid_key', 'encrypted PKCS#8: only PBKDF2 key derivation is supported')
   }
   const kdfItems = childrenOf(der, expect(kdfParams, 0x30, 'PBKDF2 parameters'))
   const salt = contentOf(der, expect(kdfItems[0], 0x04, 'salt'))
@@ -49,12 +50,19 @@ export async function decryptPkcs8(der: Uint8Array, passphrase: string): Promise
     if (item.tag !== 0x30) continue
     const prfOid = childrenOf(der, item)[0]
     const name = prfOid && PRF[oidToString(contentOf(der, prfOid))]
-    if (!name) throw new RangeError('encrypted PKCS#8: unsupported PBKDF2 PRF')
+    if (!name) {
+      throw new AjwtError('invalid_key', 'encrypted PKCS#8: unsupported PBKDF2 PRF (use HMAC-SHA-1, -256, -384 or -512)')
+    }
     hash = name
   }
   const [encOid, iv] = childrenOf(der, expect(encryption, 0x30, 'encryption scheme'))
   const bits = AES_CBC[oidToString(contentOf(der, expect(encOid, 0x06, 'cipher')))]
-  if (!bits) throw new RangeError('encrypted PKCS#8: only AES-CBC encryption is supported')
+  if (!bits) {
+    throw new AjwtError(
+      'invalid_key',
+      'encrypted PKCS#8: only AES-128/192/256-CBC encryption is supported (re-encrypt with `openssl pkcs8 -topk8 -v2 aes-256-cbc`)',
+    )
+  }
   if (iterations < 1 || iterations > 10_000_000) throw new RangeError('encrypted PKCS#8: bad iteration count')
 
   const password = await crypto.subtle.importKey('raw', new TextEncoder().encode(passphrase), 'PBKDF2', false, [

@@ -2,7 +2,15 @@ import { exportPKCS8, exportSPKI, generateKeyPair as joseGenerateKeyPair } from 
 import { AjwtError } from '../errors/ajwt-error.ts'
 import { MIN_RSA_BITS } from './public-key.ts'
 
-/** A new key pair as PEM text: give `publicKey` to the server, keep `privateKey` on the client. */
+/**
+ * A new key pair as PEM text: give `publicKey` to the server, keep `privateKey` on the client.
+ *
+ * @example
+ * ```ts
+ * const { privateKey, publicKey }: GeneratedKeyPair = await generateKeyPair()
+ * await writeFile('client.key', privateKey, { mode: 0o600 })
+ * ```
+ */
 export interface GeneratedKeyPair {
   /** PKCS#8 PEM. */
   privateKey: string

@@ -6,7 +6,14 @@ import { parseOpenSshPrivateKey } from './openssh.ts'
 import { parsePem, toPem } from './pem.ts'
 import { isPrivateKey, privateKeyFromJwk, type PrivateKey } from './private-key.ts'
 
-/** Any private key text or object that {@link importPrivateKey} understands. */
+/**
+ * Any private key text or object that {@link importPrivateKey} understands.
+ *
+ * @example
+ * ```ts
+ * const input: PrivateKeyInput = await readFile('client.key', 'utf8') // PKCS#8, PKCS#1, OpenSSH or JWK JSON
+ * ```
+ */
 export type PrivateKeyInput = string | JWK | PrivateKey
 
 /**
@@ -27,11 +34,14 @@ export async function importPrivateKey(
   options: { passphrase?: string } = {},
 ): Promise<PrivateKey> {
   if (isPrivateKey(input)) return input
-  if (typeof input === 'object' && input !== null) return privateKeyFromJwk(input)
-  if (typeof input !== 'string') throw new AjwtError('invalid_key', 'a private key must be text, a JWK or a PrivateKey')
-  const text = input.trim()
+  const isObject = typeof input === 'object' && input !== null
+  if (!isObject && typeof input !== 'string') {
+    throw new AjwtError('invalid_key', 'a private key must be text, a JWK or a PrivateKey')
+  }
   try {
-    if (text.startsWith('{')) return await privateKeyFromJwk(JSON.parse(text) as JWK)
+    if (isObject) return await fromPrivateJwk(input)
+    const text = input.trim()
+    if (text.startsWith('{')) return await fromPrivateJwk(JSON.parse(text) as unknown)
     const pem = parsePem(text)
     if (!pem) {
       throw new AjwtError('invalid_key', 'unrecognised private key: expected a PEM (PKCS#8, PKCS#1 or OpenSSH) or a JWK')
@@ -51,10 +61,12 @@ export async function importPrivateKey(
         if (options.passphrase === undefined) {
           throw new AjwtError('invalid_key', 'this private key is encrypted: a passphrase is required')
         }
+        if (typeof options.passphrase !== 'string') throw new AjwtError('invalid_key', 'the passphrase must be a string')
         let der: Uint8Array<ArrayBuffer>
         try {
           der = await decryptPkcs8(pem.der, options.passphrase)
         } catch (cause) {
+          if (cause instanceof AjwtError) throw cause
           throw new AjwtError('invalid_key', 'wrong passphrase, or the encrypted key is damaged', { cause })
         }
         return await privateKeyFromJwk(await pkcs8ToJwk(der))
@@ -66,8 +78,13 @@ export async function importPrivateKey(
     }
   } catch (cause) {
     if (cause instanceof AjwtError) throw cause
-    throw new AjwtError('invalid_key', `unreadable private key: ${(cause as Error).message ?? String(cause)}`, { cause })
+    throw new AjwtError('invalid_key', `unreadable private key: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
   }
+}
+
+function fromPrivateJwk(jwk: unknown): Promise<PrivateKey> {
+  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) throw new RangeError('a JWK must be a JSON object')
+  return privateKeyFromJwk(jwk as JWK)
 }
 
 async function pkcs8ToJwk(der: Uint8Array): Promise<JWK> {

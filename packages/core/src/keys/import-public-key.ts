@@ -5,7 +5,14 @@ import { parseOpenSshPublicKey } from './openssh.ts'
 import { parsePem, toPem } from './pem.ts'
 import { isPublicKey, publicKeyFromJwk, type PublicKey } from './public-key.ts'
 
-/** Any public key text or object that {@link importPublicKey} understands. */
+/**
+ * Any public key text or object that {@link importPublicKey} understands.
+ *
+ * @example
+ * ```ts
+ * const inputs: PublicKeyInput[] = ['ssh-ed25519 AAAAC3Nza… laptop', spkiPem, { kty: 'OKP', crv: 'Ed25519', x: '…' }]
+ * ```
+ */
 export type PublicKeyInput = string | JWK | PublicKey
 
 /**
@@ -23,12 +30,15 @@ export type PublicKeyInput = string | JWK | PublicKey
  */
 export async function importPublicKey(input: PublicKeyInput, options: { comment?: string } = {}): Promise<PublicKey> {
   if (isPublicKey(input)) return input
-  if (typeof input === 'object' && input !== null) return publicKeyFromJwk(input, options.comment)
-  if (typeof input !== 'string') throw new AjwtError('invalid_key', 'a public key must be text, a JWK or a PublicKey')
-  const text = input.trim()
+  const isObject = typeof input === 'object' && input !== null
+  if (!isObject && typeof input !== 'string') {
+    throw new AjwtError('invalid_key', 'a public key must be text, a JWK or a PublicKey')
+  }
   try {
-    if (text.startsWith('{')) return await publicKeyFromJwk(JSON.parse(text) as JWK, options.comment)
-    if (/^ssh-[a-z0-9-]+ /.test(text)) {
+    if (isObject) return await fromPublicJwk(input, options.comment)
+    const text = input.trim()
+    if (text.startsWith('{')) return await fromPublicJwk(JSON.parse(text) as unknown, options.comment)
+    if (/^(?:ssh|ecdsa|sk)-[a-z0-9@.-]+ /.test(text)) {
       const { jwk, comment } = parseOpenSshPublicKey(text)
       return await publicKeyFromJwk(jwk, options.comment ?? comment)
     }
@@ -43,12 +53,18 @@ export async function importPublicKey(input: PublicKeyInput, options: { comment?
     }
   } catch (cause) {
     if (cause instanceof AjwtError) throw cause
-    throw new AjwtError('invalid_key', `unreadable public key: ${(cause as Error).message ?? String(cause)}`, { cause })
+    throw new AjwtError('invalid_key', `unreadable public key: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
   }
   throw new AjwtError(
     'invalid_key',
     'unrecognised public key: expected a PEM (PUBLIC KEY or RSA PUBLIC KEY), an OpenSSH line or a JWK',
   )
+}
+
+async function fromPublicJwk(jwk: unknown, comment: string | undefined): Promise<PublicKey> {
+  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) throw new RangeError('a JWK must be a JSON object')
+  if ('d' in jwk) throw new AjwtError('invalid_key', 'this is a private JWK: give the server the public key only')
+  return publicKeyFromJwk(jwk as JWK, comment)
 }
 
 async function spkiToJwk(der: Uint8Array): Promise<JWK> {

@@ -86,5 +86,8 @@ export function parseOpenSshPrivateKey(der: Uint8Array): JWK {
   const x = priv.bytes()
   const secret = priv.bytes()
   if (x.length !== 32 || secret.length !== 64) throw new RangeError('OpenSSH private key: bad Ed25519 key length')
+  if (!secret.subarray(32).every((byte, i) => byte === x[i])) {
+    throw new RangeError('OpenSSH private key: the public key does not match the secret key')
+  }
   return { kty: 'OKP', crv: 'Ed25519', x: base64url.encode(x), d: base64url.encode(secret.subarray(0, 32)) }
 }

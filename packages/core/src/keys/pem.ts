@@ -10,8 +10,8 @@ export function parsePem(text: string): PemBlock | undefined {
   const match = PEM.exec(text)
   if (!match) return undefined
   const body = match[2]!
-  const headers = /^[A-Za-z-]+:/m.test(body)
-  return { label: match[1]!, der: decodeBase64(body.replace(/\s+/g, '')), headers }
+  if (/^[A-Za-z-]+:/m.test(body)) return { label: match[1]!, der: new Uint8Array(0), headers: true }
+  return { label: match[1]!, der: decodeBase64(body.replace(/\s+/g, '')), headers: false }
 }
 
 export function toPem(label: string, der: Uint8Array): string {

@@ -3,7 +3,14 @@ import { base64url, exportSPKI, importJWK, type JWK } from 'jose'
 import { AjwtError } from '../errors/ajwt-error.ts'
 import type { KeyType, SignatureCheck } from '../backend/types.ts'
 
-/** The smallest RSA modulus accepted anywhere in ajwt. */
+/**
+ * The smallest RSA modulus accepted anywhere in ajwt.
+ *
+ * @example
+ * ```ts
+ * if (key.type === 'rsa' && key.bits < 3072) console.warn(`RSA-${key.bits}: at least ${MIN_RSA_BITS}, 3072 preferred`)
+ * ```
+ */
 export const MIN_RSA_BITS = 2048
 
 const RSA_ALGORITHMS = Object.freeze(['RS512', 'RS384', 'RS256'] as const)

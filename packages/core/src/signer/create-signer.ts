@@ -2,6 +2,7 @@ import { base64url, SignJWT } from 'jose'
 import { AjwtError } from '../errors/ajwt-error.ts'
 import { importPrivateKey, type PrivateKeyInput } from '../keys/import-private-key.ts'
 import type { PrivateKey } from '../keys/private-key.ts'
+import { AUTH_SCHEME } from '../verifier/authorization.ts'
 
 /**
  * Options of {@link createSigner}.
@@ -65,6 +66,9 @@ export function createSigner(options: SignerOptions): Signer {
     throw new AjwtError('invalid_options', 'createSigner needs a `privateKey`')
   }
   const scheme = options.scheme ?? 'JWT'
+  if (typeof scheme !== 'string' || !AUTH_SCHEME.test(scheme)) {
+    throw new AjwtError('invalid_options', 'scheme must be one word of letters, digits or !#$%&\'*+.^_`|~-')
+  }
   const clock = options.now ?? (() => Date.now() / 1000)
   let imported: Promise<PrivateKey> | undefined
 

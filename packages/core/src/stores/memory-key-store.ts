@@ -23,7 +23,11 @@ export class MemoryKeyStore implements KeyStore {
 
   constructor(initial: Readonly<Record<string, readonly PublicKeyInput[]>> = {}) {
     this.ready = Promise.all(
-      Object.entries(initial).flatMap(([username, keys]) => keys.map((key) => this.addKey(username, key))),
+      Object.entries(initial).map(async ([username, keys]) => {
+        const list: readonly PublicKeyInput[] = Array.isArray(keys) ? keys : [keys as PublicKeyInput]
+        // Imported in parallel, kept in the given order: keys without kid are tried in that order.
+        for (const key of await Promise.all(list.map((input) => importPublicKey(input)))) this.insert(username, key)
+      }),
     ).then(() => undefined)
     // A bad initial key surfaces on the first lookup (and in `loaded()`), not as an unhandled rejection.
     this.ready.catch(() => undefined)
@@ -42,11 +46,15 @@ export class MemoryKeyStore implements KeyStore {
   /** Imports and adds a key for a user; adding a key the user already has is a no-op. */
   async addKey(username: string, key: PublicKeyInput, options: { comment?: string } = {}): Promise<PublicKey> {
     const imported = await importPublicKey(key, options)
-    const current = this.users.get(username) ?? NONE
-    if (!current.some((k) => k.fingerprint === imported.fingerprint)) {
-      this.users.set(username, Object.freeze([...current, imported]))
-    }
+    this.insert(username, imported)
     return imported
+  }
+
+  private insert(username: string, key: PublicKey): void {
+    const current = this.users.get(username) ?? NONE
+    if (!current.some((k) => k.fingerprint === key.fingerprint)) {
+      this.users.set(username, Object.freeze([...current, key]))
+    }
   }
 
   /** Removes a user's key by `kid` (or fingerprint); true if one was removed. */

@@ -1,7 +1,15 @@
 import { AjwtError } from '../errors/ajwt-error.ts'
 import type { NonceStore } from './types.ts'
 
-/** Options of {@link MemoryNonceStore}. */
+/**
+ * Options of {@link MemoryNonceStore}.
+ *
+ * @example
+ * ```ts
+ * const options: MemoryNonceStoreOptions = { maxEntries: 100_000 }
+ * new MemoryNonceStore(options)
+ * ```
+ */
 export interface MemoryNonceStoreOptions {
   /** Most live entries held; when full, claims fail closed (503) instead of forgetting nonces. Default 500 000. */
   maxEntries?: number
@@ -42,12 +50,17 @@ export class MemoryNonceStore implements NonceStore {
   }
 
   async claim(username: string, time: number, nonce: string, expiresAt: number): Promise<boolean> {
+    // A NaN expiry would sit at the top of the heap forever and stop all reclaiming.
+    if (typeof expiresAt !== 'number' || Number.isNaN(expiresAt)) {
+      throw new AjwtError('invalid_options', 'expiresAt must be a number (unix seconds)')
+    }
     const now = this.now()
+    if (!Number.isFinite(now)) throw new AjwtError('store_unavailable', 'MemoryNonceStore: the clock is not a number')
     this.sweep(now)
     const key = `${username.length}:${username}\u0000${time}\u0000${nonce}`
-    const existing = this.entries.get(key)
-    if (existing !== undefined && existing > now) return false
-    if (existing === undefined && this.entries.size >= this.maxEntries) {
+    // After the sweep every entry left is live.
+    if (this.entries.has(key)) return false
+    if (this.entries.size >= this.maxEntries) {
       throw new AjwtError('store_unavailable', `MemoryNonceStore is full (${this.maxEntries} live entries)`)
     }
     this.entries.set(key, expiresAt)

@@ -133,17 +133,18 @@ export function createVerifier(options: VerifierOptions): Verifier {
     }
 
     const now = Math.floor(clock())
-    if (Math.abs(now - time) > tolerance) {
+    // Written as "not inside" so that a broken clock (NaN) refuses every token instead of none.
+    if (!(Math.abs(now - time) <= tolerance)) {
       return reject('invalid_time', `"time" is ${now - time} s from the server clock (tolerance ${tolerance} s)`)
     }
-    if (exp !== undefined && now - tolerance >= exp) return reject('token_expired', '"exp" has passed')
-    if (nbf !== undefined && now + tolerance < nbf) return reject('token_not_yet_valid', '"nbf" is in the future')
+    if (exp !== undefined && !(now - tolerance < exp)) return reject('token_expired', '"exp" has passed')
+    if (nbf !== undefined && !(now + tolerance >= nbf)) return reject('token_not_yet_valid', '"nbf" is in the future')
 
     let userKeys: readonly PublicKey[]
     try {
       userKeys = await keys.getKeys(username, kid === undefined ? NO_HINT : { kid })
     } catch (cause) {
-      return reject('store_unavailable', `the key store failed: ${String(cause)}`, cause)
+      return reject('store_unavailable', `the key store failed: ${describe(cause)}`, cause)
     }
     if (!Array.isArray(userKeys)) return reject('store_unavailable', 'the key store answered something other than an array')
     if (userKeys.length === 0) return reject('unknown_user', 'no keys for this user')
@@ -180,7 +181,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       // second time + tolerance: the claim must outlive that, or the token replays at the edge.
       fresh = await nonces.claim(username, time, nonce, time + tolerance + 1)
     } catch (cause) {
-      return reject('store_unavailable', `the nonce store failed: ${String(cause)}`, cause)
+      return reject('store_unavailable', `the nonce store failed: ${describe(cause)}`, cause)
     }
     if (!fresh) return reject('replay', 'this (username, time, nonce) was already used')
 
@@ -192,7 +193,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   return {
     scheme,
     verify: (authorization) =>
-      verify(authorization).catch((cause: unknown) => reject('malformed', `unexpected failure: ${String(cause)}`, cause)),
+      verify(authorization).catch((cause: unknown) => reject('malformed', `unexpected failure: ${describe(cause)}`, cause)),
   }
 }
 
@@ -204,6 +205,15 @@ function isCanonicalBase64url(text: string): boolean {
   if (rest === 1) return false
   const last = BASE64URL.indexOf(text[text.length - 1]!)
   return (last & (rest === 2 ? 0x0f : 0x03)) === 0
+}
+
+/** Text for a log line about anything thrown, even a value whose toString throws. */
+function describe(cause: unknown): string {
+  try {
+    return cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)
+  } catch {
+    return 'an unprintable value'
+  }
 }
 
 function notify<T>(hook: (value: T) => unknown, value: T): void {

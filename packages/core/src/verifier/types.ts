@@ -21,7 +21,15 @@ export interface Auth {
   claims: Record<string, unknown>
 }
 
-/** What {@link Verifier.verify} answers: never throws, every failure is an {@link AjwtError}. */
+/**
+ * What {@link Verifier.verify} answers: never throws, every failure is an {@link AjwtError}.
+ *
+ * @example
+ * ```ts
+ * const result: VerifyResult = await verifier.verify(header)
+ * if (!result.ok) log.info(result.error.code)
+ * ```
+ */
 export type VerifyResult = { ok: true; auth: Auth } | { ok: false; error: AjwtError }
 
 /**
