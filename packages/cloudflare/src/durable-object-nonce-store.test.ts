@@ -1,0 +1,51 @@
+import { describeNonceStore } from '@ajwt/core/testing'
+import { env } from 'cloudflare:workers'
+import { describe, expect, it } from 'vitest'
+import { DurableObjectNonceStore } from './durable-object-nonce-store.ts'
+
+const unique = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`
+const nowSeconds = () => Math.floor(Date.now() / 1000)
+
+describeNonceStore('DurableObjectNonceStore', () => new DurableObjectNonceStore(env.AJWT_NONCES), { concurrency: 100 })
+describeNonceStore('DurableObjectNonceStore, 8 shards', () => new DurableObjectNonceStore(env.AJWT_NONCES, { shards: 8 }), {
+  concurrency: 100,
+})
+
+describe('DurableObjectNonceStore', () => {
+  it('lets exactly one of 100 concurrent claims win, each through its own store and stub', async () => {
+    const user = `race-${unique()}`
+    const time = nowSeconds()
+    const results = await Promise.all(
+      Array.from({ length: 100 }, () => new DurableObjectNonceStore(env.AJWT_NONCES, { shards: 4 }).claim(user, time, 'one', time + 20)),
+    )
+    expect(results.filter(Boolean)).toHaveLength(1)
+  })
+
+  it('routes one (username, nonce) to one object and spreads a client\'s nonces over the shards', () => {
+    const store = new DurableObjectNonceStore(env.AJWT_NONCES, { shards: 8 })
+    expect(store.objectName('billing', 'abc')).toBe(new DurableObjectNonceStore(env.AJWT_NONCES, { shards: 8 }).objectName('billing', 'abc'))
+    const names = new Set(Array.from({ length: 64 }, (_, i) => store.objectName('billing', `nonce-${i}`)))
+    expect(names.size).toBeGreaterThan(4)
+    for (const name of names) expect(name).toMatch(/^billing#[0-7]$/)
+    expect(new DurableObjectNonceStore(env.AJWT_NONCES).objectName('billing', 'abc')).toBe('billing')
+  })
+
+  it('throws when the object cannot answer, so the verifier fails closed', async () => {
+    const store = new DurableObjectNonceStore(env.UNAVAILABLE_NONCES as never)
+    const time = nowSeconds()
+    await expect(store.claim(`u-${unique()}`, time, 'n', time + 20)).rejects.toThrow('unavailable')
+  })
+
+  it('refuses bad options with a clear error', () => {
+    expect(() => new DurableObjectNonceStore(undefined as never)).toThrow(/namespace binding/)
+    for (const shards of [0, -1, 1.5, Number.NaN]) {
+      expect(() => new DurableObjectNonceStore(env.AJWT_NONCES, { shards })).toThrow(/shards/)
+    }
+  })
+
+  it('rejects malformed claims at the object instead of storing them', async () => {
+    const store = new DurableObjectNonceStore(env.AJWT_NONCES)
+    await expect(store.claim(`u-${unique()}`, 1.5, 'n', 20)).rejects.toThrow(TypeError)
+    await expect(store.claim(`u-${unique()}`, 1, 'n', Number.NaN)).rejects.toThrow(TypeError)
+  })
+})

@@ -1,0 +1,6 @@
+export { withAjwt, type AjwtWorker, type AuthenticatedHandler, type WithAjwtOptions } from './with-ajwt.ts'
+export { NonceStoreObject } from './nonce-store-object.ts'
+export { DurableObjectNonceStore, type DurableObjectNonceStoreOptions } from './durable-object-nonce-store.ts'
+export { EnvKeyStore } from './env-key-store.ts'
+export { KvKeyStore, type KvKeyStoreOptions } from './kv-key-store.ts'
+export type { KeyMap } from './key-text.ts'
