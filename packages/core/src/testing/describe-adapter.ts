@@ -1,0 +1,428 @@
+import { base64url } from 'jose'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { AjwtOptions } from '../authenticate/create-authenticator.ts'
+import type { AjwtErrorCode } from '../errors/ajwt-error.ts'
+import { generateKeyPair, type GeneratedKeyPair } from '../keys/generate-key-pair.ts'
+import { importPublicKey } from '../keys/import-public-key.ts'
+import { createSigner } from '../signer/create-signer.ts'
+import { MemoryKeyStore } from '../stores/memory-key-store.ts'
+import { MemoryNonceStore } from '../stores/memory-nonce-store.ts'
+import type { KeyStore, NonceStore } from '../stores/types.ts'
+import { createVerifier } from '../verifier/create-verifier.ts'
+import type { Auth } from '../verifier/types.ts'
+import type { ListeningApp } from './describe-adapter-server.ts'
+
+/**
+ * An in-process client of one app: a `fetch` that takes a path (`/whoami`) and is only asked for
+ * GET requests with headers.
+ *
+ * @example
+ * ```ts
+ * const request: AdapterFetch = (path, init) => app.request(path, init)
+ * ```
+ */
+export type AdapterFetch = (path: string, init?: RequestInit) => Promise<Response>
+
+/**
+ * How {@link describeAdapter} drives one framework. Every function gets the adapter options to pass
+ * unchanged to the adapter, and builds an app that serves, behind the adapter, `GET /whoami`
+ * answering 200 JSON `{ auth, authorization }`: the identity the adapter attached (null when
+ * absent) and the Authorization header the route saw (null when absent). Rejections must go
+ * through the framework's own default error handling.
+ *
+ * @example
+ * ```ts
+ * const harness: AdapterHarness = {
+ *   body: 'json',
+ *   openPath: '/open',
+ *   listen: async (options) => listenOnLoopback(createAdaptorServer({ fetch: app(options).fetch })),
+ *   inject: (options) => app(options).request,
+ * }
+ * ```
+ */
+export interface AdapterHarness {
+  /** Starts the app on 127.0.0.1 (port 0); the suite drives it with `createSigner().fetch`. */
+  listen(options: AjwtOptions): Promise<ListeningApp>
+  /** An in-process client of the app (supertest, `fastify.inject`, `app.request`…), if the framework has one. */
+  inject?(options: AjwtOptions): AdapterFetch | Promise<AdapterFetch>
+  /**
+   * What a rejection's body is: `'json'` when the adapter answers `error.body` itself
+   * (`application/json`, `{ error, message }`), `'any'` when the framework's default error
+   * handler renders it (Express HTML, Koa text). Either way it must not tell why.
+   */
+  body: 'json' | 'any'
+  /** A path the app serves with 200 outside the adapter, to prove it guards only where it is mounted. */
+  openPath?: string
+}
+
+/**
+ * Options of {@link describeAdapter}.
+ *
+ * @example
+ * ```ts
+ * describeAdapter('@ajwt/koa', harness, { timeout: 30_000 })
+ * ```
+ */
+export interface AdapterSuiteOptions {
+  /** Per-test timeout in ms. Default 15 000. */
+  timeout?: number
+}
+
+interface Reply {
+  status: number
+  headers: Headers
+  body: string
+}
+
+interface WhoAmI {
+  auth: Auth | null
+  authorization: string | null
+}
+
+interface Client {
+  send: AdapterFetch
+  close(): Promise<void>
+}
+
+const PATH = '/whoami'
+const REQUEST_TIMEOUT_MS = 10_000
+
+// A Record, so that a new AjwtErrorCode that is not listed here fails the typecheck.
+const ERROR_CODES: Record<AjwtErrorCode, true> = {
+  missing_token: true,
+  invalid_scheme: true,
+  header_too_large: true,
+  malformed: true,
+  invalid_header: true,
+  invalid_algorithm: true,
+  invalid_claims: true,
+  invalid_time: true,
+  token_expired: true,
+  token_not_yet_valid: true,
+  unknown_user: true,
+  invalid_signature: true,
+  replay: true,
+  store_unavailable: true,
+  invalid_key: true,
+  invalid_options: true,
+}
+
+const encodeJson = (value: unknown): string => base64url.encode(JSON.stringify(value))
+
+function tamper(token: string, extraClaims: Record<string, unknown>): string {
+  const [header, payload, signature] = token.split('.')
+  const claims = JSON.parse(new TextDecoder().decode(base64url.decode(payload ?? ''))) as Record<string, unknown>
+  return `${header}.${encodeJson({ ...claims, ...extraClaims })}.${signature}`
+}
+
+async function read(response: Response): Promise<Reply> {
+  return { status: response.status, headers: response.headers, body: await response.text() }
+}
+
+function whoami(reply: Reply): WhoAmI {
+  expect(reply.status, reply.body).toBe(200)
+  return JSON.parse(reply.body) as WhoAmI
+}
+
+/** Everything a client can observe of a reply, except the Date header. */
+function observable(reply: Reply) {
+  return {
+    status: reply.status,
+    headers: [...reply.headers].filter(([name]) => name !== 'date'),
+    body: reply.body,
+  }
+}
+
+/**
+ * The conformance suite every ajwt adapter must pass, run against an in-process client (when the
+ * harness has `inject`) and against a real server on 127.0.0.1 driven by `createSigner().fetch`:
+ * signed requests are accepted with `auth` visible to the route (Ed25519 and RSA); a missing
+ * header, another scheme, a replay, a tampered token, a clock off either way and malformed or
+ * oversized headers (alg none, HS256…) are answered 401 with `WWW-Authenticate`, never 5xx; an
+ * unknown user is answered exactly like a bad signature while `onRejected` gets the precise code;
+ * optional mode passes requests that are not ours through untouched; a throwing key or nonce
+ * store fails closed with 503 and `Retry-After`, leaking nothing; one token sent 50 times at once
+ * is accepted once; a ready `{ verifier }` works. Keys are generated per run: no mocks.
+ *
+ * @example
+ * ```ts
+ * // `createServer` is node:http's, `request` is supertest's.
+ * import { describeAdapter, listenOnLoopback, supertestFetch } from '@ajwt/core/testing'
+ * import express from 'express'
+ * import { ajwt } from '@ajwt/express'
+ *
+ * const app = (options: AjwtOptions) =>
+ *   express()
+ *     .get('/open', (_req, res) => res.send('ok'))
+ *     .use(ajwt(options))
+ *     .get('/whoami', (req, res) => res.json({ auth: req.auth ?? null, authorization: req.headers.authorization ?? null }))
+ *
+ * describeAdapter('@ajwt/express', {
+ *   body: 'any',
+ *   openPath: '/open',
+ *   listen: (options) => listenOnLoopback(createServer(app(options))),
+ *   inject: (options) => supertestFetch(request(createServer(app(options)))),
+ * })
+ * ```
+ */
+export function describeAdapter(name: string, harness: AdapterHarness, options: AdapterSuiteOptions = {}): void {
+  const timeout = options.timeout ?? 15_000
+
+  const modes: [string, (options: AjwtOptions) => Promise<Client>][] = []
+  const { inject } = harness
+  if (inject) {
+    modes.push([
+      'in-process',
+      async (adapterOptions) => ({ send: await inject(adapterOptions), close: async () => undefined }),
+    ])
+  }
+  modes.push([
+    'real server on 127.0.0.1 (createSigner().fetch)',
+    async (adapterOptions) => {
+      const app = await harness.listen(adapterOptions)
+      return {
+        send: (path, init) => fetch(`${app.url}${path}`, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }),
+        close: () => app.close(),
+      }
+    },
+  ])
+
+  describe(`Adapter conformance: ${name}`, () => {
+    let ed25519: GeneratedKeyPair
+    let rsa: GeneratedKeyPair
+    let stranger: GeneratedKeyPair
+    let ed25519Kid: string
+    let rsaKid: string
+
+    beforeAll(async () => {
+      ;[ed25519, rsa, stranger] = await Promise.all([
+        generateKeyPair('ed25519'),
+        generateKeyPair('rsa', { modulusLength: 2048 }),
+        generateKeyPair('ed25519'),
+      ])
+      ed25519Kid = (await importPublicKey(ed25519.publicKey)).kid
+      rsaKid = (await importPublicKey(rsa.publicKey)).kid
+    }, 60_000)
+
+    describe.each(modes)('%s', (_mode, open) => {
+      let clients: Client[] = []
+      let rejected: AjwtErrorCode[] = []
+
+      afterEach(async () => {
+        await Promise.all(clients.map((client) => client.close()))
+        clients = []
+        rejected = []
+      })
+
+      const onRejected = (error: { code: AjwtErrorCode }) => {
+        rejected.push(error.code)
+      }
+      const start = async (
+        overrides: { keys?: KeyStore; nonces?: NonceStore; optional?: boolean; readyVerifier?: boolean } = {},
+      ) => {
+        const verifierOptions = {
+          keys: overrides.keys ?? new MemoryKeyStore({ billing: [ed25519.publicKey, rsa.publicKey] }),
+          nonces: overrides.nonces ?? new MemoryNonceStore(),
+          onRejected,
+        }
+        const optional = overrides.optional ?? false
+        const client = await open(
+          overrides.readyVerifier ? { verifier: createVerifier(verifierOptions), optional } : { ...verifierOptions, optional },
+        )
+        clients.push(client)
+        const get = async (authorization?: string, path = PATH) =>
+          read(await client.send(path, authorization === undefined ? {} : { headers: { authorization } }))
+        const signer = (signerOptions: { username?: string; privateKey?: string; now?: () => number } = {}) =>
+          createSigner({
+            username: signerOptions.username ?? 'billing',
+            privateKey: signerOptions.privateKey ?? ed25519.privateKey,
+            now: signerOptions.now,
+            fetch: (input, init) => client.send(String(input), init),
+          })
+        const signed = async (signerOptions?: Parameters<typeof signer>[0]) => read(await signer(signerOptions).fetch(PATH))
+        return { get, signer, signed }
+      }
+
+      /** A rejection: the status, the `WWW-Authenticate` error, and for JSON adapters the body. */
+      const expectRejected = (reply: Reply, status: 401 | 503, error: string | RegExp) => {
+        expect(reply.status, reply.body).toBe(status)
+        const challenge = reply.headers.get('www-authenticate') ?? ''
+        const code = /^JWT error="([a-z_]+)"$/.exec(challenge)?.[1]
+        if (typeof error === 'string') expect(code, challenge).toBe(error)
+        else expect(code, challenge).toMatch(error)
+        if (status === 503) expect(reply.headers.get('retry-after')).toBe('1')
+        if (harness.body === 'json') {
+          expect(reply.headers.get('content-type')).toMatch(/^application\/json/)
+          expect(JSON.parse(reply.body)).toEqual({ error: code, message: expect.any(String) })
+        }
+      }
+
+      it('accepts a signed request and shows auth to the route (Ed25519 and RSA)', { timeout }, async () => {
+        const app = await start()
+        const viaEd = whoami(await app.signed())
+        expect(viaEd.auth).toMatchObject({ username: 'billing', kid: ed25519Kid, claims: { username: 'billing' } })
+        expect(viaEd.auth?.nonce.length).toBeGreaterThanOrEqual(16)
+        expect(Math.abs((viaEd.auth?.time ?? 0) - Date.now() / 1000)).toBeLessThan(5)
+        expect(viaEd.authorization).toMatch(/^JWT [\w-]+\.[\w-]+\.[\w-]+$/)
+
+        const viaRsa = whoami(await app.signed({ privateKey: rsa.privateKey }))
+        expect(viaRsa.auth).toMatchObject({ username: 'billing', kid: rsaKid })
+        expect(rejected).toEqual([])
+      })
+
+      it('rejects a request without an Authorization header', { timeout }, async () => {
+        const app = await start()
+        expectRejected(await app.get(), 401, 'invalid_request')
+        expect(rejected).toEqual(['missing_token'])
+      })
+
+      it('rejects another scheme in required mode', { timeout }, async () => {
+        const app = await start()
+        expectRejected(await app.get('Bearer abc.def.ghi'), 401, 'invalid_request')
+        expectRejected(await app.get('Basic YWxpY2U6c2VjcmV0'), 401, 'invalid_request')
+        expect(rejected).toEqual(['invalid_scheme', 'invalid_scheme'])
+      })
+
+      it('optional mode: no header and other schemes pass through untouched, without auth', { timeout }, async () => {
+        const app = await start({ optional: true })
+        for (const authorization of [undefined, 'Bearer abc.def.ghi', 'Basic YWxpY2U6c2VjcmV0']) {
+          expect(whoami(await app.get(authorization))).toEqual({ auth: null, authorization: authorization ?? null })
+        }
+        expect(rejected).toEqual([])
+      })
+
+      it('optional mode: a valid JWT is verified, a present but invalid one is rejected', { timeout }, async () => {
+        const app = await start({ optional: true })
+        expect(whoami(await app.signed()).auth?.username).toBe('billing')
+
+        const token = await app.signer().token()
+        for (const authorization of [`JWT ${tamper(token, { role: 'admin' })}`, 'JWT garbage', 'jwt a.b.c', 'jwt not-a-token']) {
+          expectRejected(await app.get(authorization), 401, 'invalid_token')
+        }
+        expect(rejected).toEqual(['invalid_signature', 'malformed', 'malformed', 'malformed'])
+      })
+
+      it('accepts a token once: the replay is rejected', { timeout }, async () => {
+        const app = await start()
+        const authorization = await app.signer().authorization()
+        expect(whoami(await app.get(authorization)).auth?.username).toBe('billing')
+        expectRejected(await app.get(authorization), 401, 'invalid_token')
+        expect(rejected).toEqual(['replay'])
+      })
+
+      it('rejects a tampered token, which does not consume the genuine one', { timeout }, async () => {
+        const app = await start()
+        const token = await app.signer().token()
+        expectRejected(await app.get(`JWT ${tamper(token, { role: 'admin' })}`), 401, 'invalid_token')
+        expect(rejected).toEqual(['invalid_signature'])
+        expect(whoami(await app.get(`JWT ${token}`)).auth?.username).toBe('billing')
+      })
+
+      it('answers an unknown user exactly like a bad signature, and leaks no reason', { timeout }, async () => {
+        const app = await start()
+        const unknown = await app.signed({ username: 'mallory', privateKey: stranger.privateKey })
+        const badSignature = await app.signed({ privateKey: stranger.privateKey })
+        expect(rejected).toEqual(['unknown_user', 'invalid_signature'])
+        expectRejected(unknown, 401, 'invalid_token')
+        expect(observable(unknown)).toEqual(observable(badSignature))
+        for (const word of ['mallory', 'unknown', 'user', 'signature', 'key']) {
+          expect(unknown.body.toLowerCase()).not.toContain(word)
+        }
+        const seen = JSON.stringify(observable(unknown)).toLowerCase()
+        for (const code of Object.keys(ERROR_CODES)) expect(seen).not.toContain(code)
+      })
+
+      it('rejects a token signed with a clock an hour off, either way', { timeout }, async () => {
+        const app = await start()
+        expectRejected(await app.signed({ now: () => Date.now() / 1000 - 3600 }), 401, 'invalid_token')
+        expectRejected(await app.signed({ now: () => Date.now() / 1000 + 3600 }), 401, 'invalid_token')
+        expect(rejected).toEqual(['invalid_time', 'invalid_time'])
+      })
+
+      it('answers malformed and oversized headers with 401, never 5xx', { timeout }, async () => {
+        const app = await start()
+        const claims = { username: 'billing', time: Math.floor(Date.now() / 1000), nonce: 'n' }
+        const headers = [
+          'JWT',
+          'JWT ',
+          'JWT abc',
+          'JWT a.b',
+          'JWT a.b.c.d',
+          'JWT !!!.???.***',
+          'JWT !!!.@@@.###',
+          'JWT ...',
+          `JWT ${encodeJson({ alg: 'none', typ: 'JWT' })}.${encodeJson(claims)}.`,
+          `JWT ${encodeJson({ alg: 'none' })}.${encodeJson({ username: 'billing' })}.`,
+          `JWT ${encodeJson({ alg: 'HS256', typ: 'JWT' })}.${encodeJson(claims)}.c2ln`,
+          `JWT ${encodeJson({ alg: 'EdDSA' })}.${encodeJson({ ...claims, time: 'now' })}.c2ln`,
+          `JWT ${encodeJson({ alg: 'EdDSA' })}.${encodeJson({ ...claims, username: ['billing'] })}.c2ln`,
+          `JWT ${encodeJson({ alg: 'EdDSA', kid: ed25519Kid })}.${encodeJson([1, 2, 3])}.AAAA`,
+          `JWT ${encodeJson({ alg: 'EdDSA', kid: ed25519Kid })}.${encodeJson({ username: 42, time: 'now', nonce: {} })}.AAAA`,
+          `JWT ${encodeJson('x')}.${encodeJson(null)}.c2ln`,
+          `JWT ${'a'.repeat(9000)}`,
+          `JWT ${await app.signer().token()}${'A'.repeat(9000)}`,
+        ]
+        for (const authorization of headers) {
+          // `JWT` alone (clients trim `JWT `) carries no credentials: a request error, not a token error.
+          expectRejected(await app.get(authorization), 401, /^invalid_(request|token)$/)
+        }
+        expect(rejected).toHaveLength(headers.length)
+        expect(rejected).toContain('malformed')
+        expect(rejected).toContain('invalid_algorithm')
+        expect(rejected).toContain('invalid_claims')
+        expect(rejected.filter((code) => code === 'header_too_large')).toHaveLength(2)
+        expect(rejected.slice(-2)).toEqual(['header_too_large', 'header_too_large'])
+      })
+
+      const brokenStores: { store: string; secret: string; options: (fail: () => Promise<never>) => Parameters<typeof start>[0] }[] = [
+        { store: 'key', secret: 'database', options: (fail) => ({ keys: { getKeys: fail } }) },
+        { store: 'nonce', secret: 'redis', options: (fail) => ({ nonces: { claim: fail } }) },
+      ]
+      for (const { store, secret, options: broken } of brokenStores) {
+        it(`fails closed with 503 when the ${store} store throws or rejects, leaking nothing`, { timeout }, async () => {
+          const message = `${secret} unreachable`
+          const failures = [
+            () => Promise.reject(new Error(message)),
+            () => {
+              throw new Error(message)
+            },
+          ]
+          for (const fail of failures) {
+            const reply = await (await start(broken(fail))).signed()
+            expectRejected(reply, 503, 'temporarily_unavailable')
+            for (const word of [secret, 'unreachable']) expect(reply.body).not.toContain(word)
+          }
+          expect(rejected).toEqual(['store_unavailable', 'store_unavailable'])
+        })
+      }
+
+      it('accepts exactly one of 50 concurrent requests carrying one token', { timeout }, async () => {
+        const app = await start()
+        const authorization = await app.signer().authorization()
+        const replies = await Promise.all(Array.from({ length: 50 }, () => app.get(authorization)))
+        const statuses = replies.map((reply) => reply.status)
+        expect(statuses.filter((status) => status === 200)).toHaveLength(1)
+        expect(statuses.filter((status) => status === 401)).toHaveLength(49)
+        expect(rejected).toEqual(Array.from({ length: 49 }, () => 'replay'))
+      })
+
+      it('accepts a ready { verifier }', { timeout }, async () => {
+        const app = await start({ readyVerifier: true })
+        const authorization = await app.signer().authorization()
+        expect(whoami(await app.get(authorization)).auth).toMatchObject({ username: 'billing', kid: ed25519Kid })
+        expectRejected(await app.get(authorization), 401, 'invalid_token')
+        expect(rejected).toEqual(['replay'])
+      })
+
+      const { openPath } = harness
+      if (openPath !== undefined) {
+        it('guards only where it is mounted: the open path answers without a token or with a bad one', { timeout }, async () => {
+          const app = await start()
+          expect((await app.get(undefined, openPath)).status).toBe(200)
+          expect((await app.get('JWT not-even-a-token', openPath)).status).toBe(200)
+          expect(rejected).toEqual([])
+        })
+      }
+    })
+  })
+}
