@@ -1,7 +1,9 @@
+import { AjwtError, createSigner, createVerifier, generateKeyPair, MemoryKeyStore } from '@ajwt/core'
 import { describeNonceStore } from '@ajwt/core/testing'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { DurableObjectNonceStore } from './durable-object-nonce-store.ts'
+import type { NonceStoreObject } from './nonce-store-object.ts'
 
 const unique = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`
 const nowSeconds = () => Math.floor(Date.now() / 1000)
@@ -36,10 +38,33 @@ describe('DurableObjectNonceStore', () => {
     await expect(store.claim(`u-${unique()}`, time, 'n', time + 20)).rejects.toThrow('unavailable')
   })
 
-  it('refuses bad options with a clear error', () => {
-    expect(() => new DurableObjectNonceStore(undefined as never)).toThrow(/namespace binding/)
+  it('refuses a binding of another Durable Object class at its first answer, and the request fails closed', async () => {
+    const store = new DurableObjectNonceStore(env.WRONG_NONCES as unknown as DurableObjectNamespace<NonceStoreObject>)
+    const time = nowSeconds()
+    await expect(store.claim(`u-${unique()}`, time, 'n', time + 20)).rejects.toThrow(
+      expect.objectContaining({
+        name: 'AjwtError',
+        code: 'invalid_options',
+        message: 'the nonce Durable Object did not answer a boolean: is the binding a NonceStoreObject?',
+      }),
+    )
+    const { publicKey, privateKey } = await generateKeyPair('ed25519')
+    const verifier = createVerifier({ keys: new MemoryKeyStore({ billing: [publicKey] }), nonces: store })
+    const result = await verifier.verify(await createSigner({ username: 'billing', privateKey }).authorization())
+    expect(result.ok ? 'accepted' : [result.error.code, result.error.status]).toEqual(['store_unavailable', 503])
+  })
+
+  it('refuses bad options with an AjwtError invalid_options that says what is wrong', () => {
+    const refused = (message: string) => expect.objectContaining({ name: 'AjwtError', code: 'invalid_options', message })
+    for (const namespace of [undefined, {}, env.AJWT_KEYS_KV]) {
+      expect(() => new DurableObjectNonceStore(namespace as never)).toThrow(
+        refused('DurableObjectNonceStore needs a Durable Object namespace binding of NonceStoreObject (is it declared in wrangler.jsonc?)'),
+      )
+    }
     for (const shards of [0, -1, 1.5, Number.NaN]) {
-      expect(() => new DurableObjectNonceStore(env.AJWT_NONCES, { shards })).toThrow(/shards/)
+      const create = () => new DurableObjectNonceStore(env.AJWT_NONCES, { shards })
+      expect(create).toThrow(AjwtError)
+      expect(create).toThrow(refused(`DurableObjectNonceStore: shards must be a positive integer, got ${shards}`))
     }
   })
 

@@ -1,4 +1,4 @@
-import type { NonceStore } from '@ajwt/core'
+import { AjwtError, type NonceStore } from '@ajwt/core'
 import type { NonceStoreObject } from './nonce-store-object.ts'
 
 /**
@@ -38,11 +38,14 @@ export class DurableObjectNonceStore implements NonceStore {
 
   constructor(namespace: DurableObjectNamespace<NonceStoreObject>, options: DurableObjectNonceStoreOptions = {}) {
     if (!namespace || typeof namespace.idFromName !== 'function') {
-      throw new TypeError('DurableObjectNonceStore needs a Durable Object namespace binding of NonceStoreObject')
+      throw new AjwtError(
+        'invalid_options',
+        'DurableObjectNonceStore needs a Durable Object namespace binding of NonceStoreObject (is it declared in wrangler.jsonc?)',
+      )
     }
     const shards = options.shards ?? 1
     if (!Number.isSafeInteger(shards) || shards < 1) {
-      throw new TypeError('shards must be a positive integer')
+      throw new AjwtError('invalid_options', `DurableObjectNonceStore: shards must be a positive integer, got ${String(shards)}`)
     }
     this.namespace = namespace
     this.shards = shards
@@ -64,7 +67,7 @@ export class DurableObjectNonceStore implements NonceStore {
     const stub = this.namespace.get(this.namespace.idFromName(this.objectName(username, nonce)))
     const claimed: unknown = await stub.claim(username, time, nonce, expiresAt)
     if (typeof claimed !== 'boolean') {
-      throw new TypeError('the nonce Durable Object did not answer a boolean: is the binding a NonceStoreObject?')
+      throw new AjwtError('invalid_options', 'the nonce Durable Object did not answer a boolean: is the binding a NonceStoreObject?')
     }
     return claimed
   }

@@ -1,4 +1,4 @@
-import { createSigner, createVerifier, generateKeyPair, MemoryNonceStore } from '@ajwt/core'
+import { AjwtError, createSigner, createVerifier, generateKeyPair, MemoryNonceStore } from '@ajwt/core'
 import { describeKeyStore } from '@ajwt/core/testing'
 import { describe, expect, it } from 'vitest'
 import { EnvKeyStore } from './env-key-store.ts'
@@ -15,16 +15,26 @@ describe('EnvKeyStore', () => {
     expect(result.ok && result.auth.username).toBe('billing')
   })
 
-  it('refuses a missing or malformed value with a clear error', () => {
-    expect(() => new EnvKeyStore(undefined)).toThrow(/no keys given/)
-    expect(() => new EnvKeyStore('{"billing": [')).toThrow(/not valid JSON/)
-    expect(() => new EnvKeyStore('["a"]')).toThrow(/JSON object of username/)
-    expect(() => new EnvKeyStore('{"billing": [42]}')).toThrow(/"billing": each key must be/)
+  it('refuses a missing or malformed value with an AjwtError that says what is wrong', () => {
+    const refused = (code: string, message: string) => expect.objectContaining({ name: 'AjwtError', code, message })
+    expect(() => new EnvKeyStore(undefined)).toThrow(AjwtError)
+    for (const value of [undefined, '']) {
+      expect(() => new EnvKeyStore(value)).toThrow(refused('invalid_options', 'EnvKeyStore: no keys given (is the variable or secret set?)'))
+    }
+    expect(() => new EnvKeyStore('{"billing": [')).toThrow(refused('invalid_options', 'EnvKeyStore: the value is not valid JSON'))
+    for (const value of ['["a"]', 'null', '42']) {
+      expect(() => new EnvKeyStore(value), value).toThrow(
+        refused('invalid_options', 'EnvKeyStore: expected a JSON object of username → [public keys]'),
+      )
+    }
+    expect(() => new EnvKeyStore('{"billing": [42]}')).toThrow(
+      refused('invalid_key', 'EnvKeyStore "billing": each key must be a key text or a JWK object'),
+    )
   })
 
   it('reports a key that is not a public key when it is first used', async () => {
     const keys = new EnvKeyStore({ billing: ['not a key'] })
-    await expect(keys.loaded()).rejects.toThrow()
+    await expect(keys.loaded()).rejects.toThrow(expect.objectContaining({ name: 'AjwtError', code: 'invalid_key' }))
     const verifier = createVerifier({ keys, nonces: new MemoryNonceStore() })
     const pair = await generateKeyPair('ed25519')
     const result = await verifier.verify(await createSigner({ username: 'billing', privateKey: pair.privateKey }).authorization())

@@ -1,4 +1,4 @@
-import type { JWK, PublicKeyInput } from '@ajwt/core'
+import { AjwtError, type JWK, type PublicKeyInput } from '@ajwt/core'
 
 /**
  * Username → that client's public keys (SPKI PEM, OpenSSH line, JWK), or one key.
@@ -27,14 +27,16 @@ function parseJson(text: string, where: string): unknown {
   try {
     return JSON.parse(trimmed)
   } catch {
-    throw new TypeError(`${where}: the value is not valid JSON`)
+    throw new AjwtError('invalid_options', `${where}: the value is not valid JSON`)
   }
 }
 
 function normalise(value: unknown, where: string): Record<string, PublicKeyInput[]> {
-  if (value === undefined || value === '') throw new TypeError(`${where}: no keys given (is the variable or secret set?)`)
+  if (value === undefined || value === '') {
+    throw new AjwtError('invalid_options', `${where}: no keys given (is the variable or secret set?)`)
+  }
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
-    throw new TypeError(`${where}: expected a JSON object of username → [public keys]`)
+    throw new AjwtError('invalid_options', `${where}: expected a JSON object of username → [public keys]`)
   }
   const out: Record<string, PublicKeyInput[]> = {}
   for (const [username, keys] of Object.entries(value)) out[username] = normaliseList(keys, `${where} "${username}"`)
@@ -45,7 +47,7 @@ function normaliseList(value: unknown, where: string): PublicKeyInput[] {
   const list: unknown[] = Array.isArray(value) ? value : [value]
   for (const key of list) {
     if (typeof key !== 'string' && !(key && typeof key === 'object' && !Array.isArray(key))) {
-      throw new TypeError(`${where}: each key must be a key text or a JWK object`)
+      throw new AjwtError('invalid_key', `${where}: each key must be a key text or a JWK object`)
     }
   }
   return list as (string | JWK)[]

@@ -1,4 +1,4 @@
-import { generateKeyPair, importPublicKey } from '@ajwt/core'
+import { AjwtError, generateKeyPair, importPublicKey } from '@ajwt/core'
 import { describeKeyStore } from '@ajwt/core/testing'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
@@ -54,7 +54,9 @@ describe('KvKeyStore', () => {
     const prefix = `bad-${unique()}:`
     await kv.put(`${prefix}billing`, '["unterminated')
     const store = new KvKeyStore({ namespace: kv, prefix, cacheTtlSeconds: 3600 })
-    await expect(store.getKeys('billing')).rejects.toThrow(/not valid JSON/)
+    await expect(store.getKeys('billing')).rejects.toThrow(
+      expect.objectContaining({ code: 'invalid_options', message: `KvKeyStore (${prefix}billing): the value is not valid JSON` }),
+    )
     await kv.put(`${prefix}billing`, JSON.stringify([a.publicKey]))
     expect(await store.getKeys('billing')).toHaveLength(1)
   })
@@ -77,9 +79,14 @@ describe('KvKeyStore', () => {
     expect(await store.getKeys('ü'.repeat(256))).toEqual([])
   })
 
-  it('refuses bad options with a clear error', () => {
-    expect(() => new KvKeyStore({ namespace: undefined as never })).toThrow(/KV namespace binding/)
-    expect(() => new KvKeyStore({ namespace: kv, cacheTtlSeconds: -1 })).toThrow(/cacheTtlSeconds/)
-    expect(() => new KvKeyStore({ namespace: kv, maxCachedUsers: 0 })).toThrow(/maxCachedUsers/)
+  it('refuses bad options with an AjwtError invalid_options that says what is wrong', () => {
+    const refused = (message: string) => expect.objectContaining({ name: 'AjwtError', code: 'invalid_options', message })
+    expect(() => new KvKeyStore({ namespace: undefined as never })).toThrow(AjwtError)
+    expect(() => new KvKeyStore({ namespace: undefined as never })).toThrow(refused('KvKeyStore needs { namespace }: a KV namespace binding'))
+    expect(() => new KvKeyStore(undefined as never)).toThrow(refused('KvKeyStore needs { namespace }: a KV namespace binding'))
+    const limits = refused('KvKeyStore: cacheTtlSeconds must be ≥ 0 and maxCachedUsers ≥ 1')
+    expect(() => new KvKeyStore({ namespace: kv, cacheTtlSeconds: -1 })).toThrow(limits)
+    expect(() => new KvKeyStore({ namespace: kv, cacheTtlSeconds: Number.NaN })).toThrow(limits)
+    expect(() => new KvKeyStore({ namespace: kv, maxCachedUsers: 0 })).toThrow(limits)
   })
 })

@@ -1,4 +1,4 @@
-import { importPublicKey, type KeyStore, type PublicKey } from '@ajwt/core'
+import { AjwtError, importPublicKey, type KeyStore, type PublicKey } from '@ajwt/core'
 import { parseKeyList } from './key-text.ts'
 
 /**
@@ -52,14 +52,14 @@ export class KvKeyStore implements KeyStore {
 
   constructor(options: KvKeyStoreOptions) {
     if (!options?.namespace || typeof options.namespace.get !== 'function') {
-      throw new TypeError('KvKeyStore needs { namespace }: a KV namespace binding')
+      throw new AjwtError('invalid_options', 'KvKeyStore needs { namespace }: a KV namespace binding')
     }
     this.namespace = options.namespace
     this.prefix = options.prefix ?? 'ajwt:keys:'
     this.ttlMs = (options.cacheTtlSeconds ?? 60) * 1000
     this.maxUsers = options.maxCachedUsers ?? 10_000
     if (!(this.ttlMs >= 0) || !(this.maxUsers >= 1)) {
-      throw new TypeError('cacheTtlSeconds must be ≥ 0 and maxCachedUsers ≥ 1')
+      throw new AjwtError('invalid_options', 'KvKeyStore: cacheTtlSeconds must be ≥ 0 and maxCachedUsers ≥ 1')
     }
   }
 

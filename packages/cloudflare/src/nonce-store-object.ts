@@ -55,6 +55,8 @@ export class NonceStoreObject extends DurableObject<unknown> {
    * the record lives: the check and the write are one SQL statement in a single-threaded object.
    */
   async claim(username: string, time: number, nonce: string, expiresAt: number): Promise<boolean> {
+    // Anyone holding the binding can call this RPC, so it checks its arguments itself. TypeError,
+    // not AjwtError: only built-in error types cross the RPC boundary with their name.
     if (typeof username !== 'string' || typeof nonce !== 'string') {
       throw new TypeError('NonceStoreObject.claim: username and nonce must be strings')
     }

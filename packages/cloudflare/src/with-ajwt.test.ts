@@ -1,6 +1,9 @@
-import { createSigner, createVerifier, generateKeyPair, MemoryKeyStore, MemoryNonceStore, type Auth } from '@ajwt/core'
+import { createSigner, createVerifier, generateKeyPair, isAjwtError, MemoryKeyStore, MemoryNonceStore, type Auth } from '@ajwt/core'
 import { createExecutionContext } from 'cloudflare:test'
+import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
+import { DurableObjectNonceStore } from './durable-object-nonce-store.ts'
+import type { NonceStoreObject } from './nonce-store-object.ts'
 import { withAjwt } from './with-ajwt.ts'
 
 const pair = generateKeyPair('ed25519')
@@ -49,7 +52,7 @@ describe('withAjwt', () => {
     expect(got?.[3]).toMatchObject({ username: 'billing', kid: expect.any(String), nonce: expect.any(String) })
   })
 
-  it('accepts a ready verifier, and never calls the handler for a rejected request', async () => {
+  it('never calls the handler for a rejected request (here a replay, with a ready verifier)', async () => {
     const { publicKey } = await pair
     const verifier = createVerifier({ keys: new MemoryKeyStore({ billing: [publicKey] }), nonces: new MemoryNonceStore() })
     let calls = 0
@@ -61,18 +64,20 @@ describe('withAjwt', () => {
     expect(calls).toBe(1)
   })
 
-  it('surfaces a failing options function instead of remembering it', async () => {
+  it('surfaces a failing options function (a missing binding) instead of remembering it', async () => {
     const { publicKey } = await pair
-    let attempt = 0
-    const worker = withAjwt<object>(
-      () => new Response('ok'),
-      () => {
-        if (++attempt === 1) throw new TypeError('AJWT_NONCES binding is missing')
-        return { keys: new MemoryKeyStore({ billing: [publicKey] }), nonces: new MemoryNonceStore() }
-      },
-    )
-    const env = {}
-    await expect(worker.fetch(await signed(), env, createExecutionContext())).rejects.toThrow(/binding is missing/)
-    expect((await worker.fetch(await signed(), env, createExecutionContext())).status).toBe(200)
+    const worker = withAjwt((_request, _env, _ctx, auth) => new Response(auth.username), (bindings: Partial<Env>) => ({
+      keys: new MemoryKeyStore({ billing: [publicKey] }),
+      nonces: new DurableObjectNonceStore(bindings.AJWT_NONCES as DurableObjectNamespace<NonceStoreObject>),
+    }))
+    const deployed: Partial<Env> = {}
+    const failure = await worker.fetch(await signed(), deployed, createExecutionContext()).catch((error: unknown) => error)
+    expect(isAjwtError(failure) && [failure.code, failure.message]).toEqual([
+      'invalid_options',
+      'DurableObjectNonceStore needs a Durable Object namespace binding of NonceStoreObject (is it declared in wrangler.jsonc?)',
+    ])
+    deployed.AJWT_NONCES = env.AJWT_NONCES
+    const response = await worker.fetch(await signed(), deployed, createExecutionContext())
+    expect(await response.text()).toBe('billing')
   })
 })

@@ -1,5 +1,6 @@
 import { DurableObject } from 'cloudflare:workers'
 import { DurableObjectNonceStore, KvKeyStore, withAjwt, type NonceStoreObject } from '../src/index.ts'
+import { whoami } from './whoami.ts'
 
 export { NonceStoreObject } from '../src/index.ts'
 
@@ -10,18 +11,17 @@ export class UnavailableNonceStore extends DurableObject {
   }
 }
 
-const whoami = (_request: Request, _env: Env, _ctx: ExecutionContext, auth: { username: string } | undefined) =>
-  Response.json({ username: auth?.username ?? null })
+/** Another application's Durable Object with a `claim` method: bound by mistake, it answers no boolean. */
+export class NotANonceStore extends DurableObject {
+  async claim(): Promise<string> {
+    return 'claimed'
+  }
+}
 
+// The whoami route with the Worker's own stores (KV keys, Durable Object nonces), built from env once per isolate.
 const strict = withAjwt(whoami, (env: Env) => ({
   keys: new KvKeyStore({ namespace: env.AJWT_KEYS_KV }),
   nonces: new DurableObjectNonceStore(env.AJWT_NONCES, { shards: 4 }),
-}))
-
-const optional = withAjwt(whoami, (env: Env) => ({
-  keys: new KvKeyStore({ namespace: env.AJWT_KEYS_KV }),
-  nonces: new DurableObjectNonceStore(env.AJWT_NONCES),
-  optional: true,
 }))
 
 const broken = withAjwt(whoami, (env: Env) => ({
@@ -34,7 +34,6 @@ export default {
     const { pathname } = new URL(request.url)
     // Loaded on first use, so that the other routes do not depend on @ajwt/hono.
     if (pathname.startsWith('/hono/')) return import('./hono-app.ts').then(({ app }) => app.fetch(request, env, ctx))
-    if (pathname.startsWith('/optional/')) return optional.fetch(request, env, ctx)
     if (pathname.startsWith('/broken/')) return broken.fetch(request, env, ctx)
     return strict.fetch(request, env, ctx)
   },

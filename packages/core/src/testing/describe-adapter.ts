@@ -1,7 +1,7 @@
 import { base64url } from 'jose'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { AjwtOptions } from '../authenticate/create-authenticator.ts'
-import type { AjwtErrorCode } from '../errors/ajwt-error.ts'
+import { AjwtError, type AjwtErrorCode } from '../errors/ajwt-error.ts'
 import { generateKeyPair, type GeneratedKeyPair } from '../keys/generate-key-pair.ts'
 import { importPublicKey } from '../keys/import-public-key.ts'
 import { createSigner } from '../signer/create-signer.ts'
@@ -24,27 +24,14 @@ import type { ListeningApp } from './describe-adapter-server.ts'
 export type AdapterFetch = (path: string, init?: RequestInit) => Promise<Response>
 
 /**
- * How {@link describeAdapter} drives one framework. Every function gets the adapter options to pass
- * unchanged to the adapter, and builds an app that serves, behind the adapter, `GET /whoami`
- * answering 200 JSON `{ auth, authorization }`: the identity the adapter attached (null when
- * absent) and the Authorization header the route saw (null when absent). Rejections must go
- * through the framework's own default error handling.
+ * What every {@link AdapterHarness} has, whichever way it drives the app.
  *
  * @example
  * ```ts
- * const harness: AdapterHarness = {
- *   body: 'json',
- *   openPath: '/open',
- *   listen: async (options) => listenOnLoopback(createAdaptorServer({ fetch: app(options).fetch })),
- *   inject: (options) => app(options).request,
- * }
+ * const common: AdapterHarnessBase = { body: 'json', openPath: '/open' }
  * ```
  */
-export interface AdapterHarness {
-  /** Starts the app on 127.0.0.1 (port 0); the suite drives it with `createSigner().fetch`. */
-  listen(options: AjwtOptions): Promise<ListeningApp>
-  /** An in-process client of the app (supertest, `fastify.inject`, `app.request`…), if the framework has one. */
-  inject?(options: AjwtOptions): AdapterFetch | Promise<AdapterFetch>
+export interface AdapterHarnessBase {
   /**
    * What a rejection's body is: `'json'` when the adapter answers `error.body` itself
    * (`application/json`, `{ error, message }`), `'any'` when the framework's default error
@@ -54,6 +41,56 @@ export interface AdapterHarness {
   /** A path the app serves with 200 outside the adapter, to prove it guards only where it is mounted. */
   openPath?: string
 }
+
+/**
+ * Starts the app on 127.0.0.1 (port 0); the suite drives it with `createSigner().fetch`.
+ *
+ * @example
+ * ```ts
+ * const listen: AdapterListen = (options) => listenOnLoopback(createAdaptorServer({ fetch: app(options).fetch }))
+ * ```
+ */
+export type AdapterListen = (options: AjwtOptions) => Promise<ListeningApp>
+
+/**
+ * Builds an in-process client of the app (supertest, `fastify.inject`, `app.request`, a Worker's
+ * `fetch(request, env, ctx)`…).
+ *
+ * @example
+ * ```ts
+ * const inject: AdapterInject = (options) => app(options).request
+ * ```
+ */
+export type AdapterInject = (options: AjwtOptions) => AdapterFetch | Promise<AdapterFetch>
+
+/**
+ * How {@link describeAdapter} drives one framework: through a real server (`listen`), an
+ * in-process client (`inject`), or both — at least one of them; every scenario runs once per way
+ * given. Each function gets the adapter options to pass unchanged to the adapter, and builds an
+ * app that serves, behind the adapter, `GET /whoami` answering 200 JSON `{ auth, authorization }`:
+ * the identity the adapter attached (null when absent) and the Authorization header the route saw
+ * (null when absent). Rejections must go through the framework's own default error handling.
+ *
+ * @example
+ * ```ts
+ * const harness: AdapterHarness = {
+ *   body: 'json',
+ *   openPath: '/open',
+ *   listen: async (options) => listenOnLoopback(createAdaptorServer({ fetch: app(options).fetch })),
+ *   inject: (options) => app(options).request,
+ * }
+ * // Where no server can be started (workerd): in-process only, through the Worker's own fetch.
+ * const worker: AdapterHarness = {
+ *   body: 'json',
+ *   inject: (options) => {
+ *     const app = withAjwt(whoami, options)
+ *     return (path, init) => app.fetch(new Request(`https://worker.test${path}`, init), env, createExecutionContext())
+ *   },
+ * }
+ * ```
+ */
+export type AdapterHarness = AdapterHarnessBase &
+  ({ listen: AdapterListen; inject?: AdapterInject } | { listen?: AdapterListen; inject: AdapterInject })
 
 /**
  * Options of {@link describeAdapter}.
@@ -134,15 +171,19 @@ function observable(reply: Reply) {
 }
 
 /**
- * The conformance suite every ajwt adapter must pass, run against an in-process client (when the
- * harness has `inject`) and against a real server on 127.0.0.1 driven by `createSigner().fetch`:
- * signed requests are accepted with `auth` visible to the route (Ed25519 and RSA); a missing
- * header, another scheme, a replay, a tampered token, a clock off either way and malformed or
- * oversized headers (alg none, HS256…) are answered 401 with `WWW-Authenticate`, never 5xx; an
+ * The conformance suite every ajwt adapter must pass: signed requests are accepted with `auth`
+ * visible to the route (Ed25519 and RSA); a missing header, another scheme, a replay, a tampered
+ * token, a clock off either way and malformed or oversized headers (alg none, HS256…) are
+ * answered 401 with `WWW-Authenticate`, never 5xx; an
  * unknown user is answered exactly like a bad signature while `onRejected` gets the precise code;
  * optional mode passes requests that are not ours through untouched; a throwing key or nonce
  * store fails closed with 503 and `Retry-After`, leaking nothing; one token sent 50 times at once
  * is accepted once; a ready `{ verifier }` works. Keys are generated per run: no mocks.
+ *
+ * Every scenario runs against an in-process client (when the harness has `inject`) and against a
+ * real server on 127.0.0.1 driven by `createSigner().fetch` (when it has `listen`); a harness with
+ * neither is refused with an `AjwtError` `invalid_options`. The suite imports no Node built-in
+ * and no framework, so it runs inside workerd too (in-process only there).
  *
  * @example
  * ```ts
@@ -168,24 +209,33 @@ function observable(reply: Reply) {
 export function describeAdapter(name: string, harness: AdapterHarness, options: AdapterSuiteOptions = {}): void {
   const timeout = options.timeout ?? 15_000
 
+  const { inject, listen } = harness
+  if (typeof inject !== 'function' && typeof listen !== 'function') {
+    throw new AjwtError(
+      'invalid_options',
+      `describeAdapter(${JSON.stringify(name)}): the harness needs \`listen\` (a real server) or \`inject\` (an in-process client), or both`,
+    )
+  }
+
   const modes: [string, (options: AjwtOptions) => Promise<Client>][] = []
-  const { inject } = harness
   if (inject) {
     modes.push([
       'in-process',
       async (adapterOptions) => ({ send: await inject(adapterOptions), close: async () => undefined }),
     ])
   }
-  modes.push([
-    'real server on 127.0.0.1 (createSigner().fetch)',
-    async (adapterOptions) => {
-      const app = await harness.listen(adapterOptions)
-      return {
-        send: (path, init) => fetch(`${app.url}${path}`, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }),
-        close: () => app.close(),
-      }
-    },
-  ])
+  if (listen) {
+    modes.push([
+      'real server on 127.0.0.1 (createSigner().fetch)',
+      async (adapterOptions) => {
+        const app = await listen(adapterOptions)
+        return {
+          send: (path, init) => fetch(`${app.url}${path}`, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }),
+          close: () => app.close(),
+        }
+      },
+    ])
+  }
 
   describe(`Adapter conformance: ${name}`, () => {
     let ed25519: GeneratedKeyPair

@@ -1,6 +1,14 @@
 export { describeKeyStore, type KeyStoreFactory } from './describe-key-store.ts'
 export { describeNonceStore, type NonceStoreSuiteOptions } from './describe-nonce-store.ts'
-export { describeAdapter, type AdapterFetch, type AdapterHarness, type AdapterSuiteOptions } from './describe-adapter.ts'
+export {
+  describeAdapter,
+  type AdapterFetch,
+  type AdapterHarness,
+  type AdapterHarnessBase,
+  type AdapterInject,
+  type AdapterListen,
+  type AdapterSuiteOptions,
+} from './describe-adapter.ts'
 export {
   listenOnLoopback,
   supertestFetch,
@@ -9,3 +17,5 @@ export {
   type LoopbackServer,
   type SupertestAgent,
 } from './describe-adapter-server.ts'
+export { describeWireVectors } from './describe-wire-vectors.ts'
+export { backendName } from './backend-name.ts'
