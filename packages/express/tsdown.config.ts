@@ -1,11 +1,3 @@
-import { defineConfig } from 'tsdown'
+import { packageConfig } from '../../tsdown.shared.ts'
 
-export default defineConfig({
-  entry: { index: 'src/index.ts' },
-  format: 'esm',
-  platform: 'neutral',
-  target: 'es2023',
-  dts: true,
-  clean: true,
-  deps: { neverBundle: [/^node:/] },
-})
+export default packageConfig()

@@ -1,10 +1,3 @@
-import { defineConfig } from 'vitest/config'
+import { serviceTestConfig } from '@ajwt/test-utils/vitest-config'
 
-export default defineConfig({
-  test: {
-    globalSetup: ['./test/global-setup.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-    typecheck: { enabled: true, include: ['src/**/*.test-d.ts'] },
-  },
-})
+export default serviceTestConfig()

@@ -10,10 +10,13 @@ const INVOICES = [
 ]
 
 export default withAjwt(
-  (request, _env, _ctx, auth) => {
+  async (request, _env, _ctx, auth) => {
     const { pathname } = new URL(request.url)
-    if (pathname === '/api/invoices') return Response.json({ user: auth.username, invoices: INVOICES })
-    return Response.json({ error: 'not_found' }, { status: 404 })
+    if (pathname !== '/api/invoices') return Response.json({ error: 'not_found' }, { status: 404 })
+    if (request.method !== 'POST') return Response.json({ user: auth.username, invoices: INVOICES })
+    const invoice: unknown = await request.json().catch(() => undefined)
+    if (invoice === undefined) return Response.json({ error: 'bad_request', message: 'the body is not JSON' }, { status: 400 })
+    return Response.json({ createdBy: auth.username, invoice }, { status: 201 })
   },
   // Runs once per isolate: keys are imported once, not per request.
   (env: Env) => ({

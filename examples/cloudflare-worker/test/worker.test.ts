@@ -1,7 +1,7 @@
 import { createSigner, generateKeyPair } from '@ajwt/core'
 import { env, exports } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { runClient } from '../src/demo.ts'
+import { runDemo } from '@ajwt/example-kit/client'
 
 // The example Worker as deployed (its wrangler.jsonc, Durable Object and KV), inside workerd.
 // The client's own demo run goes through the Worker's fetch instead of the network.
@@ -14,16 +14,19 @@ async function trustedSigner(username: string) {
 }
 
 describe('the example Worker', () => {
-  it('answers the client demo as the README says: accepted, then replay, tampering and no token rejected', async () => {
-    const outcomes = await runClient('http://example.test', await trustedSigner('billing'), send)
-    expect(outcomes.map((o) => [o.name, o.status])).toEqual([
-      ['accepted: signer.fetch', 200],
-      ['accepted: a fresh token', 200],
-      ['rejected: the same token again (replay)', 401],
-      ['rejected: tampered token', 401],
-      ['rejected: no Authorization header', 401],
+  it('answers the client demo as the README says: GET and POST accepted, then replay, tampering and no token rejected', async () => {
+    const { ok, outcomes } = await runDemo('http://example.test', await trustedSigner('billing'), { fetch: send, onOutcome: () => {} })
+    expect(outcomes.map((o) => [o.title, o.status])).toEqual([
+      ['1. signed GET (signer.fetch)', 200],
+      ['2. signed POST with a JSON body', 201],
+      ['3. a token sent once', 200],
+      ['4. the same token again (replay)', 401],
+      ['5. tampered token (adds role: admin)', 401],
+      ['6. no Authorization header', 401],
     ])
+    expect(ok).toBe(true)
     expect(JSON.parse(outcomes[0]!.body)).toMatchObject({ user: 'billing' })
+    expect(JSON.parse(outcomes[1]!.body)).toEqual({ createdBy: 'billing', invoice: { total: 7 } })
   })
 
   it('trusts the keys of the AJWT_KEYS variable too', async () => {

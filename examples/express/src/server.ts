@@ -1,37 +1,30 @@
 // An Express 5 API protected by ajwt.
 //   node src/server.ts            listens on 127.0.0.1:3000 (PORT to change), trusts .keys/billing.pub
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { type AjwtError, MemoryKeyStore, MemoryNonceStore } from '@ajwt/core'
+//                                 (or AJWT_PUBLIC_KEY_FILE for AJWT_USERNAME)
+import { type AjwtError, type KeyStore, MemoryNonceStore } from '@ajwt/core'
 import { ajwt, ajwtErrorHandler } from '@ajwt/express'
+import { listening, type RunningServer } from '@ajwt/example-kit/listen'
+import { runServer } from '@ajwt/example-kit/main'
 import express, { type Express } from 'express'
-import { loadKeyPair, USERNAME } from './keys.ts'
 
 export interface ServerOptions {
-  /** Trusted public keys per username (PEM, OpenSSH or JWK). */
-  publicKeys: Record<string, string[]>
+  /** Whose requests to trust: username → public keys. */
+  keys: KeyStore
+  /** 0 picks a free port. */
   port?: number
-  host?: string
-  /** Where rejection reasons go (never to the client). */
-  log?: (line: string) => void
+  /** Where the precise reason of each rejection goes (the client only sees a generic 401). */
+  onRejected?: (error: AjwtError) => void
 }
 
-export function createApp({ publicKeys, log = console.log }: ServerOptions): Express {
+export function createApp({ keys, onRejected }: ServerOptions): Express {
   const app = express()
   app.get('/health', (_req, res) => {
     res.json({ ok: true })
   })
-  app.use(
-    '/api',
-    ajwt({
-      keys: new MemoryKeyStore(publicKeys),
-      // One process: memory is enough. Several processes or machines: RedisNonceStore or PostgresNonceStore.
-      nonces: new MemoryNonceStore(),
-      onRejected: (error: AjwtError) => log(`rejected: ${error.code} (${error.detail})`),
-    }),
-  )
+  // One process: memory is enough. Several processes or machines: RedisNonceStore or PostgresNonceStore.
+  app.use('/api', ajwt({ keys, nonces: new MemoryNonceStore(), onRejected }))
   app.get('/api/invoices', (req, res) => {
-    res.json({ hello: req.auth?.username, invoices: [{ id: 1, total: 42 }] })
+    res.json({ user: req.auth?.username, invoices: [{ id: 1, total: 42 }] })
   })
   app.use(express.json())
   app.post('/api/invoices', (req, res) => {
@@ -41,27 +34,8 @@ export function createApp({ publicKeys, log = console.log }: ServerOptions): Exp
   return app
 }
 
-/** Starts the server; port 0 picks a free port. */
-export async function startServer(options: ServerOptions): Promise<{ url: string; close: () => Promise<void> }> {
-  const app = createApp(options)
-  const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(options.port ?? 0, options.host ?? '127.0.0.1', (error?: Error) =>
-      error ? reject(error) : resolve(listening),
-    )
-  })
-  const { address, port } = server.address() as AddressInfo
-  return {
-    url: `http://${address}:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
-  }
+export function startServer(options: ServerOptions): Promise<RunningServer> {
+  return listening(createApp(options).listen(options.port ?? 0, '127.0.0.1'))
 }
 
-if (import.meta.main) {
-  const { publicKey } = await loadKeyPair()
-  const { url } = await startServer({ publicKeys: { [USERNAME]: [publicKey] }, port: Number(process.env.PORT ?? 3000) })
-  console.log(`listening on ${url}, trusting user "${USERNAME}" (.keys/${USERNAME}.pub); try: node src/client.ts ${url}`)
-}
+if (import.meta.main) await runServer(new URL('..', import.meta.url), startServer)

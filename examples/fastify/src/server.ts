@@ -1,19 +1,19 @@
 // The API: /health is public, everything under /api needs a request signed by a known client.
-//   AJWT_PUBLIC_KEY_FILE=billing.pub PORT=3000 node src/server.ts
-import { readFile } from 'node:fs/promises'
-import { type AjwtError, type KeyStore, MemoryKeyStore, MemoryNonceStore } from '@ajwt/core'
+//   node src/server.ts            listens on 127.0.0.1:3000 (PORT to change), trusts .keys/billing.pub
+//                                 (or AJWT_PUBLIC_KEY_FILE for AJWT_USERNAME)
+import { type AjwtError, type KeyStore, MemoryNonceStore } from '@ajwt/core'
+import type { RunningServer } from '@ajwt/example-kit/listen'
+import { runServer } from '@ajwt/example-kit/main'
 import { ajwt } from '@ajwt/fastify'
 import Fastify, { type FastifyInstance } from 'fastify'
 
 export interface ServerOptions {
+  /** Whose requests to trust: username → public keys. */
   keys: KeyStore
+  /** 0 picks a free port. */
+  port?: number
   /** Where the precise reason of each rejection goes (the client only sees a generic 401). */
   onRejected?: (error: AjwtError) => void
-}
-
-export interface RunningServer {
-  url: string
-  close: () => Promise<void>
 }
 
 export async function buildServer({ keys, onRejected }: ServerOptions): Promise<FastifyInstance> {
@@ -24,33 +24,20 @@ export async function buildServer({ keys, onRejected }: ServerOptions): Promise<
     async (api) => {
       await api.register(ajwt, { keys, nonces: new MemoryNonceStore(), onRejected })
       api.get('/invoices', async (request) => ({
-        client: request.auth?.username,
+        user: request.auth?.username,
         invoices: [{ id: 'INV-1', amount: 120 }],
       }))
+      api.post('/invoices', async (request, reply) => reply.code(201).send({ createdBy: request.auth?.username, invoice: request.body }))
     },
     { prefix: '/api' },
   )
   return app
 }
 
-export async function startServer(port: number, options: ServerOptions): Promise<RunningServer> {
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const app = await buildServer(options)
-  const url = await app.listen({ port, host: '127.0.0.1' })
+  const url = await app.listen({ port: options.port ?? 0, host: '127.0.0.1' })
   return { url, close: () => app.close() }
 }
 
-if (import.meta.main) {
-  const file = process.env.AJWT_PUBLIC_KEY_FILE
-  if (!file) {
-    console.error('Set AJWT_PUBLIC_KEY_FILE to the client\'s public key file (see README.md).')
-    process.exit(2)
-  }
-  const username = process.env.AJWT_USERNAME ?? 'billing'
-  const keys = new MemoryKeyStore({ [username]: [await readFile(file, 'utf8')] })
-  await keys.loaded()
-  const server = await startServer(Number(process.env.PORT ?? 3000), {
-    keys,
-    onRejected: (error) => console.warn(`rejected: ${error.code} (${error.detail})`),
-  })
-  console.log(`listening on ${server.url} — try GET ${server.url}/api/invoices`)
-}
+if (import.meta.main) await runServer(new URL('..', import.meta.url), startServer)

@@ -1,22 +1,22 @@
 // A Koa 3 API protected by ajwt.
 //   node src/server.ts            listens on 127.0.0.1:3000 (PORT to change), trusts .keys/billing.pub
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { type AjwtError, isAjwtError, MemoryKeyStore, MemoryNonceStore } from '@ajwt/core'
+//                                 (or AJWT_PUBLIC_KEY_FILE for AJWT_USERNAME)
+import { type AjwtError, isAjwtError, type KeyStore, MemoryNonceStore } from '@ajwt/core'
+import { listening, type RunningServer } from '@ajwt/example-kit/listen'
+import { runServer } from '@ajwt/example-kit/main'
 import { ajwt } from '@ajwt/koa'
 import Koa from 'koa'
-import { loadKeyPair, USERNAME } from './keys.ts'
 
 export interface ServerOptions {
-  /** Trusted public keys per username (PEM, OpenSSH or JWK). */
-  publicKeys: Record<string, string[]>
+  /** Whose requests to trust: username → public keys. */
+  keys: KeyStore
+  /** 0 picks a free port. */
   port?: number
-  host?: string
-  /** Where rejection reasons go (never to the client). */
-  log?: (line: string) => void
+  /** Where the precise reason of each rejection goes (the client only sees a generic 401). */
+  onRejected?: (error: AjwtError) => void
 }
 
-export function createApp({ publicKeys, log = console.log }: ServerOptions): Koa {
+export function createApp({ keys, onRejected }: ServerOptions): Koa {
   const app = new Koa()
   // Answer ajwt rejections with their JSON body (Koa's default is a text "Unauthorized") and keep
   // them out of Koa's error log: onRejected below already logs the reason.
@@ -35,18 +35,12 @@ export function createApp({ publicKeys, log = console.log }: ServerOptions): Koa
     else await next()
   })
   return app
-    .use(
-      ajwt({
-        keys: new MemoryKeyStore(publicKeys),
-        // One process: memory is enough. Several processes or machines: RedisNonceStore or PostgresNonceStore.
-        nonces: new MemoryNonceStore(),
-        onRejected: (error: AjwtError) => log(`rejected: ${error.code} (${error.detail})`),
-      }),
-    )
+    // One process: memory is enough. Several processes or machines: RedisNonceStore or PostgresNonceStore.
+    .use(ajwt({ keys, nonces: new MemoryNonceStore(), onRejected }))
     .use(async (ctx) => {
       if (ctx.path !== '/api/invoices') return
       if (ctx.method === 'GET') {
-        ctx.body = { hello: ctx.state.auth.username, invoices: [{ id: 1, total: 42 }] }
+        ctx.body = { user: ctx.state.auth.username, invoices: [{ id: 1, total: 42 }] }
       } else if (ctx.method === 'POST') {
         ctx.status = 201
         const invoice = await readJson(ctx.req)
@@ -72,26 +66,8 @@ async function readJson(stream: AsyncIterable<Uint8Array>): Promise<unknown> {
   }
 }
 
-/** Starts the server; port 0 picks a free port. */
-export async function startServer(options: ServerOptions): Promise<{ url: string; close: () => Promise<void> }> {
-  const app = createApp(options)
-  const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve(listening))
-    listening.once('error', reject)
-  })
-  const { address, port } = server.address() as AddressInfo
-  return {
-    url: `http://${address}:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
-  }
+export function startServer(options: ServerOptions): Promise<RunningServer> {
+  return listening(createApp(options).listen(options.port ?? 0, '127.0.0.1'))
 }
 
-if (import.meta.main) {
-  const { publicKey } = await loadKeyPair()
-  const { url } = await startServer({ publicKeys: { [USERNAME]: [publicKey] }, port: Number(process.env.PORT ?? 3000) })
-  console.log(`listening on ${url}, trusting user "${USERNAME}" (.keys/${USERNAME}.pub); try: node src/client.ts ${url}`)
-}
+if (import.meta.main) await runServer(new URL('..', import.meta.url), startServer)

@@ -1,7 +1,7 @@
 import { createSigner, generateKeyPair } from '@ajwt/core'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { send, spawnServer, type ServerProcess } from '../test/spawn-server.ts'
+import { send, sendConcurrently, spawnServer, type ServerProcess } from '@ajwt/test-utils/spawn-server'
 import { PostgresKeyStore, PostgresNonceStore } from './index.ts'
 
 const url = inject('databaseUrl')
@@ -30,8 +30,7 @@ afterAll(async () => {
 
 describe('two server processes sharing one PostgreSQL database', () => {
   it('accept exactly one of 200 concurrent uses of one token spread across both', async () => {
-    const authorization = await signer.authorization()
-    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => send(servers[i % 2]!.url, authorization)))
+    const results = await Promise.all(sendConcurrently(servers, await signer.authorization(), 200))
     expect(results.filter((r) => r.status === 200)).toHaveLength(1)
     expect(results.filter((r) => r.status === 401 && r.code === 'replay')).toHaveLength(199)
   })

@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node'
-import { startPostgres } from './postgres-server.ts'
+import { startPostgres } from '@ajwt/test-utils/postgres-server'
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -2,8 +2,8 @@ import { createSigner, generateKeyPair } from '@ajwt/core'
 import { Redis } from 'ioredis'
 import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startRedis, type RedisServer } from '../test/redis-server.ts'
-import { send, spawnServer, waitUntil, type ServerProcess } from '../test/spawn-server.ts'
+import { startRedis, type RedisServer } from '@ajwt/test-utils/redis-server'
+import { send, sendConcurrently, spawnServer, waitUntil, type ServerProcess } from '@ajwt/test-utils/spawn-server'
 import { RedisNonceStore } from './index.ts'
 
 const username = `scale-${Date.now().toString(36)}`
@@ -32,8 +32,7 @@ afterAll(async () => {
 
 describe('two server processes sharing one Redis (node-redis in one, ioredis in the other)', () => {
   it('accept exactly one of 200 concurrent uses of one token spread across both', async () => {
-    const authorization = await signer.authorization()
-    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => send(servers[i % 2]!.url, authorization)))
+    const results = await Promise.all(sendConcurrently(servers, await signer.authorization(), 200))
     expect(results.filter((r) => r.status === 200)).toHaveLength(1)
     expect(results.filter((r) => r.status === 401 && r.code === 'replay')).toHaveLength(199)
   })

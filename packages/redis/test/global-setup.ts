@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node'
-import { startRedis } from './redis-server.ts'
+import { startRedis } from '@ajwt/test-utils/redis-server'
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process'
-import { freePort, startRedis, type RedisServer } from './redis-server.ts'
+import { freePort } from '@ajwt/test-utils/free-port'
+import { startRedis, type RedisServer } from '@ajwt/test-utils/redis-server'
 
 /** A three-master Redis Cluster on loopback, started and stopped by this test run. */
 export interface RedisCluster {

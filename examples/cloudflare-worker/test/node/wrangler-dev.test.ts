@@ -74,9 +74,9 @@ describe('wrangler dev + node src/client.ts', () => {
       timeout: 60_000,
       env: { ...process.env, AJWT_PRIVATE_KEY_FILE: keyFile, AJWT_USERNAME: 'smoke' },
     })
-    const lines = stdout.trim().split('\n')
-    expect(lines).toHaveLength(5)
-    expect(lines.every((line) => line.startsWith('✔'))).toBe(true)
+    expect(stdout.match(/^✔/gm)).toHaveLength(6)
+    expect(stdout).not.toContain('✘')
     expect(stdout).toContain('"user":"smoke"')
+    expect(stdout).toContain('"createdBy":"smoke"')
   }, 70_000)
 })

@@ -1,8 +1,9 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createConnection, createServer } from 'node:net'
+import { createConnection } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { freePort } from './free-port.ts'
 
 /** A redis-server process this test run started (and stops by its PID). */
 export interface RedisServer {
@@ -48,18 +49,6 @@ function onPath(command: string): boolean {
   }
 }
 
-/** A port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
-    })
-  })
-}
-
 /** Resolves once `PING` answers `PONG`, or rejects after `timeoutMs`. */
 export async function waitForRedis(port: number, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
@@ -94,6 +83,10 @@ function ping(port: number): Promise<boolean> {
 /**
  * Starts a redis-server on a free loopback port, in its own temporary directory. `extraArgs` add
  * to the command line (`['--appendonly', 'yes']`, cluster options…).
+ *
+ * @example
+ * const redis = await startRedis()
+ * try { … redis.url … } finally { await redis.stop() }
  */
 export async function startRedis(options: { port?: number; extraArgs?: string[] } = {}): Promise<RedisServer> {
   ensureRedisServer()

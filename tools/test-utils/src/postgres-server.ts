@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process'
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { freePort } from './free-port.ts'
 
 /** A PostgreSQL server this test run started (and stops by its PID). */
 export interface PostgresServer {
@@ -25,20 +25,13 @@ function binDir(): string {
   throw new Error('PostgreSQL binaries (initdb, pg_ctl) are missing: install PostgreSQL (see scripts/services.sh)')
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
-    })
-  })
-}
-
 /**
  * initdb + pg_ctl start on a temporary data directory, listening on 127.0.0.1 and a free port,
  * without fsync. initdb refuses root, so as root both run as the `postgres` user.
+ *
+ * @example
+ * const postgres = await startPostgres()
+ * try { … postgres.url … } finally { await postgres.stop() }
  */
 export async function startPostgres(): Promise<PostgresServer> {
   const bin = binDir()

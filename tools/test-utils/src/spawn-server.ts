@@ -8,7 +8,14 @@ export interface ServerProcess {
   stop(): Promise<void>
 }
 
-/** Spawns `node <script>` with `env`, and waits for the `{"port":…}` line it prints once listening. */
+/**
+ * Spawns `node <script>` with `env`, and waits for the `{"port":…}` line it prints once listening
+ * (see `serveAuthenticator`).
+ *
+ * @example
+ * const server = await spawnServer(new URL('../test/serve.ts', import.meta.url), { AJWT_REDIS_URL: url })
+ * try { … await send(server.url, await signer.authorization()) … } finally { await server.stop() }
+ */
 export async function spawnServer(script: URL, env: Record<string, string>): Promise<ServerProcess> {
   const child: ChildProcess = spawn(process.execPath, [fileURLToPath(script)], {
     env: { ...process.env, ...env },
@@ -47,6 +54,11 @@ export async function send(url: string, authorization: string): Promise<{ status
   const response = await fetch(url, { headers: { authorization }, signal: AbortSignal.timeout(10_000) })
   const body = (await response.json()) as { code?: string }
   return { status: response.status, code: body.code, retryAfter: response.headers.get('retry-after') }
+}
+
+/** Sends one `authorization` `count` times at once, to each server in turn. */
+export function sendConcurrently(servers: readonly ServerProcess[], authorization: string, count: number): ReturnType<typeof send>[] {
+  return Array.from({ length: count }, (_, i) => send(servers[i % servers.length]!.url, authorization))
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
