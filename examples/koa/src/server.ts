@@ -1,10 +1,10 @@
 // A Koa 3 API protected by ajwt.
 //   node src/server.ts            listens on 127.0.0.1:3000 (PORT to change), trusts .keys/billing.pub
 //                                 (or AJWT_PUBLIC_KEY_FILE for AJWT_USERNAME)
-import { type AjwtError, isAjwtError, type KeyStore, MemoryNonceStore } from '@ajwt/core'
+import { type AjwtError, type KeyStore, MemoryNonceStore } from '@ajwt/core'
 import { listening, type RunningServer } from '@ajwt/example-kit/listen'
 import { runServer } from '@ajwt/example-kit/main'
-import { ajwt } from '@ajwt/koa'
+import { ajwt, ajwtErrorHandler } from '@ajwt/koa'
 import Koa from 'koa'
 
 export interface ServerOptions {
@@ -18,18 +18,8 @@ export interface ServerOptions {
 
 export function createApp({ keys, onRejected }: ServerOptions): Koa {
   const app = new Koa()
-  // Answer ajwt rejections with their JSON body (Koa's default is a text "Unauthorized") and keep
-  // them out of Koa's error log: onRejected below already logs the reason.
-  app.use(async (ctx, next) => {
-    try {
-      await next()
-    } catch (error) {
-      if (!isAjwtError(error)) throw error
-      ctx.status = error.status
-      ctx.set(error.headers)
-      ctx.body = error.body
-    }
-  })
+  // Answer ajwt rejections with their JSON body (Koa's default is a text "Unauthorized").
+  app.use(ajwtErrorHandler())
   app.use(async (ctx, next) => {
     if (ctx.path === '/health') ctx.body = { ok: true }
     else await next()

@@ -4,7 +4,7 @@ import { describeAdapter, listenOnLoopback, supertestFetch } from '@ajwt/core/te
 import Koa from 'koa'
 import request from 'supertest'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { type AjwtOptionalState, ajwt } from './index.ts'
+import { type AjwtOptionalState, ajwt, ajwtErrorHandler } from './index.ts'
 
 // Rejections go through Koa's default error handling (a text body), with no handler of ours.
 function whoamiApp(options: AjwtOptions) {
@@ -78,18 +78,9 @@ describe('@ajwt/koa', () => {
     expect(logged).toEqual(['invalid_signature'])
   })
 
-  it('lets an upstream middleware answer with the JSON body', async () => {
+  it('ajwtErrorHandler answers with the JSON body', async () => {
     const app = new Koa()
-    app.use(async (ctx, next) => {
-      try {
-        await next()
-      } catch (error) {
-        if (!isAjwtError(error)) throw error
-        ctx.status = error.status
-        ctx.set(error.headers)
-        ctx.body = error.body
-      }
-    })
+    app.use(ajwtErrorHandler())
     app.use(ajwt({ keys: { getKeys: () => Promise.reject(new Error('down')) }, nonces: new MemoryNonceStore() }))
     const res = await request(app.callback()).get('/').set('authorization', await billing().authorization())
     expect(res.status).toBe(503)

@@ -1,4 +1,4 @@
-import { type AjwtOptions, type Auth, createAuthenticator } from '@ajwt/core'
+import { type AjwtOptions, type Auth, createAuthenticator, isAjwtError } from '@ajwt/core'
 import type { Middleware } from 'koa'
 
 export type { AjwtError, AjwtOptions, Auth } from '@ajwt/core'
@@ -35,7 +35,8 @@ export interface AjwtOptionalState {
  *
  * A rejected request throws an `AjwtError` with `status` (401, or 503 when a store is
  * unavailable), `headers` (`WWW-Authenticate`, `Retry-After`) and `expose` (true for a 401), which
- * Koa's default error handling answers correctly; catch it upstream to send `error.body` as JSON.
+ * Koa's default error handling answers correctly; add {@link ajwtErrorHandler} before it to send
+ * `error.body` as JSON.
  *
  * @example
  * ```ts
@@ -60,5 +61,31 @@ export function ajwt(options: AjwtOptions): Middleware<AjwtOptionalState> {
     // Optional mode, a request that is not ours: leave the state untouched.
     if (result.auth) ctx.state.auth = result.auth
     await next()
+  }
+}
+
+/**
+ * Koa middleware that answers ajwt rejections with their JSON body (`{ error, message }`,
+ * identical for every 401) instead of Koa's text body, and rethrows every other error. Put it
+ * before `ajwt()`.
+ *
+ * @example
+ * ```ts
+ * const app = new Koa()
+ *   .use(ajwtErrorHandler())
+ *   .use(ajwt({ keys, nonces }))
+ *   .use((ctx) => { ctx.body = { hello: ctx.state.auth.username } })
+ * ```
+ */
+export function ajwtErrorHandler(): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next()
+    } catch (error) {
+      if (!isAjwtError(error)) throw error
+      ctx.status = error.status
+      ctx.set(error.headers)
+      ctx.body = error.body
+    }
   }
 }
