@@ -1,7 +1,8 @@
 // The Node signature backend, chosen by the `node` condition of @ajwt/core's `#backend` import.
 // node:crypto with a KeyObject made once is ~3× faster than WebCrypto for RSA (DESIGN §5).
+import { Buffer } from 'node:buffer'
 import { createPublicKey, verify, type JsonWebKey, type KeyObject } from 'node:crypto'
-import type { CreateSignatureCheck, SignatureCheck } from './types.ts'
+import type { AsciiBytes, CreateSignatureCheck, DecodeBase64url, DecodeBase64urlText, SignatureCheck } from './types.ts'
 
 const RSA_HASH: Record<string, string> = { RS256: 'sha256', RS384: 'sha384', RS512: 'sha512' }
 
@@ -30,3 +31,13 @@ export const createSignatureCheck: CreateSignatureCheck = async (publicJwk, type
     }
   }
 }
+
+// Buffer's native codecs, measured in bench/: jose's portable decoder (atob and a loop on Node 24)
+// and TextEncoder cost ~6 µs of a ~33 µs RS256 verification. Buffer's base64url decoder is lenient,
+// which is safe only because the verifier checks the token's alphabet (and the signature's
+// canonical form) before decoding.
+export const decodeBase64url: DecodeBase64url = (text) => Buffer.from(text, 'base64url')
+
+export const decodeBase64urlText: DecodeBase64urlText = (text) => Buffer.from(text, 'base64url').toString('utf8')
+
+export const asciiBytes: AsciiBytes = (text) => Buffer.from(text, 'latin1')

@@ -18,3 +18,12 @@ export type SignatureCheck = (
 ) => boolean | Promise<boolean>
 
 export type CreateSignatureCheck = (publicJwk: JWK, type: KeyType) => Promise<SignatureCheck>
+
+/** Decodes base64url text that already passed the compact-JWS check (so it holds no other characters). */
+export type DecodeBase64url = (text: string) => Uint8Array<ArrayBuffer>
+
+/** Decodes base64url text (checked as above) to the UTF-8 text it holds. */
+export type DecodeBase64urlText = (text: string) => string
+
+/** The bytes of ASCII text, such as a JWS signing input. */
+export type AsciiBytes = (text: string) => Uint8Array<ArrayBuffer>

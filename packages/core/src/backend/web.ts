@@ -1,5 +1,15 @@
 // The WebCrypto signature backend: workerd, Deno, Bun, browsers (and Node when asked to).
-import type { CreateSignatureCheck } from './types.ts'
+import { base64url } from 'jose'
+import type { AsciiBytes, CreateSignatureCheck, DecodeBase64url, DecodeBase64urlText } from './types.ts'
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+
+export const decodeBase64url: DecodeBase64url = (text) => base64url.decode(text) as Uint8Array<ArrayBuffer>
+
+export const decodeBase64urlText: DecodeBase64urlText = (text) => decoder.decode(base64url.decode(text))
+
+export const asciiBytes: AsciiBytes = (text) => encoder.encode(text)
 
 export const backendName = 'webcrypto'
 

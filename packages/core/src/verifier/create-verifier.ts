@@ -1,4 +1,5 @@
-import { base64url, decodeJwt, decodeProtectedHeader, type JWTPayload, type ProtectedHeaderParameters } from 'jose'
+import { asciiBytes, decodeBase64url, decodeBase64urlText } from '#backend'
+import type { JWTPayload, ProtectedHeaderParameters } from 'jose'
 import { AjwtError, type AjwtErrorCode } from '../errors/ajwt-error.ts'
 import type { PublicKey } from '../keys/public-key.ts'
 import { AUTH_SCHEME, credentialsFor } from './authorization.ts'
@@ -12,7 +13,6 @@ const KID = /^[A-Za-z0-9_.:+=-]{1,256}$/
 const MAX_USERNAME = 256
 const MAX_NONCE = 128
 
-const encoder = new TextEncoder()
 const NO_HINT = Object.freeze({})
 
 /**
@@ -96,14 +96,19 @@ export function createVerifier(options: VerifierOptions): Verifier {
     // signature would have several spellings, i.e. a valid token could be altered and still pass.
     if (!isCanonicalBase64url(encodedSignature)) return reject('malformed', 'the signature is not canonical base64url')
 
-    let header: ProtectedHeaderParameters
-    let claims: JWTPayload
+    const firstDot = token.indexOf('.')
+    let decodedHeader: unknown
+    let decodedClaims: unknown
     try {
-      header = decodeProtectedHeader(token)
-      claims = decodeJwt(token)
+      decodedHeader = JSON.parse(decodeBase64urlText(token.slice(0, firstDot)))
+      decodedClaims = JSON.parse(decodeBase64urlText(token.slice(firstDot + 1, lastDot)))
     } catch (cause) {
-      return reject('malformed', `undecodable token: ${(cause as Error).message}`, cause)
+      return reject('malformed', `undecodable token: ${describe(cause)}`, cause)
     }
+    if (!isJsonObject(decodedHeader)) return reject('malformed', 'the JOSE header is not a JSON object')
+    if (!isJsonObject(decodedClaims)) return reject('malformed', 'the claims are not a JSON object')
+    const header = decodedHeader as ProtectedHeaderParameters
+    const claims = decodedClaims as JWTPayload
 
     const alg = header.alg
     if (typeof alg !== 'string' || !ALGORITHMS.has(alg)) {
@@ -164,8 +169,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
       if (candidates.length === 0) return reject('invalid_algorithm', `no key of this user accepts ${alg}`)
     }
 
-    const data = encoder.encode(token.slice(0, lastDot))
-    const signature = base64url.decode(encodedSignature) as Uint8Array<ArrayBuffer>
+    const data = asciiBytes(token.slice(0, lastDot))
+    const signature = decodeBase64url(encodedSignature)
     let verifiedBy: PublicKey | undefined
     for (const key of candidates) {
       if (await key.verifySignature(alg, data, signature)) {
@@ -205,6 +210,10 @@ function isCanonicalBase64url(text: string): boolean {
   if (rest === 1) return false
   const last = BASE64URL.indexOf(text[text.length - 1]!)
   return (last & (rest === 2 ? 0x0f : 0x03)) === 0
+}
+
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 /** Text for a log line about anything thrown, even a value whose toString throws. */

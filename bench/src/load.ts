@@ -1,0 +1,110 @@
+// The load generator as a child process: `node src/load.ts '<json>'`, autocannon's programmatic
+// API, each request with the next unused token of the pool. Prints one JSON result line.
+import { readFileSync } from 'node:fs'
+import autocannon from 'autocannon'
+
+export interface LoadConfig {
+  url: string
+  tokensFile: string
+  scheme: string
+  connections: number
+  warmupSeconds: number
+  seconds: number
+  /** The server's PID, to read the CPU time it spends on the measured run (Linux /proc). */
+  serverPid?: number
+  /** Reuse tokens round-robin (for the route without auth, which never looks at them). */
+  recycle?: boolean
+}
+
+export interface LoadResult {
+  requests: number
+  seconds: number
+  rps: number
+  p50: number
+  p90: number
+  p99: number
+  max: number
+  non2xx: number
+  errors: number
+  timeouts: number
+  /** The run stopped before its time because the token pool ran out. */
+  poolLimited: boolean
+  tokensUsed: number
+  statusCodes: Record<string, number>
+  /** CPU seconds (user + system, all threads) the server process used during the measured run. */
+  cpuSeconds?: number
+  /** requests / cpuSeconds: throughput per core-second actually given to the server, steadier than req/s on a shared machine. */
+  rpsPerCpu?: number
+}
+
+const config = JSON.parse(process.argv[2] ?? '{}') as LoadConfig
+const tokens = readFileSync(config.tokensFile, 'utf8').split('\n')
+const prefix = `${config.scheme} `
+let next = 0
+
+/** utime + stime of a process in seconds, from /proc/<pid>/stat (USER_HZ is 100 on Linux). */
+function cpuSecondsOf(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return undefined
+  }
+}
+
+const percentile = (sorted: Float64Array, p: number): number =>
+  sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
+
+async function run(seconds: number, record: boolean): Promise<LoadResult> {
+  // Stop in time to never reuse a token: setupRequest may run once ahead per connection.
+  const remaining = config.recycle ? Number.MAX_SAFE_INTEGER : tokens.length - next - 2 * config.connections
+  const latencies: number[] = []
+  const instance = autocannon({
+    url: config.url,
+    connections: config.connections,
+    duration: seconds,
+    maxOverallRequests: Math.max(config.connections, remaining),
+    requests: [
+      {
+        method: 'GET',
+        setupRequest: (request) => {
+          // An exhausted pool sends a token that every configuration rejects: never a replay.
+          if (config.recycle) next %= tokens.length
+          request.headers = { ...request.headers, authorization: next < tokens.length ? prefix + tokens[next++] : `${prefix}exhausted.pool.x` }
+          return request
+        },
+      },
+    ],
+  })
+  if (record) instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime))
+  const cpuBefore = cpuSecondsOf(config.serverPid)
+  const result = await instance
+  const cpuAfter = cpuSecondsOf(config.serverPid)
+  const sorted = Float64Array.from(latencies).sort()
+  const requests = result.requests.total
+  const statusCodes: Record<string, number> = {}
+  for (const [code, { count }] of Object.entries(result.statusCodeStats)) statusCodes[code] = count
+  const cpuSeconds = cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter - cpuBefore : undefined
+  return {
+    ...(cpuSeconds !== undefined && cpuSeconds > 0 ? { cpuSeconds, rpsPerCpu: requests / cpuSeconds } : {}),
+    requests,
+    seconds: result.duration,
+    rps: requests / result.duration,
+    p50: percentile(sorted, 50),
+    p90: percentile(sorted, 90),
+    p99: percentile(sorted, 99),
+    max: sorted.length ? sorted[sorted.length - 1]! : 0,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    poolLimited: result.duration < seconds - 0.2,
+    tokensUsed: next,
+    statusCodes,
+  }
+}
+
+if (config.warmupSeconds > 0) await run(config.warmupSeconds, false)
+const result = await run(config.seconds, true)
+process.stdout.write(`${JSON.stringify(result)}\n`)

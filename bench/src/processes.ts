@@ -1,0 +1,89 @@
+// Child processes pinned to a core, each with a time limit, stopped by their own PID.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
+
+let tasksetChecked: boolean | undefined
+
+/** `taskset` is there (util-linux) and this machine has at least two cores. */
+export function canPin(): boolean {
+  tasksetChecked ??= spawnSync('taskset', ['-c', '0', 'true']).status === 0 && (globalThis.navigator?.hardwareConcurrency ?? 1) >= 2
+  return tasksetChecked
+}
+
+/** Spawns `command args` on `core` (when pinning is possible and wanted). */
+export function spawnOn(core: number | undefined, command: string, args: readonly string[], env?: NodeJS.ProcessEnv): ChildProcess {
+  const pinned = core !== undefined && canPin()
+  return spawn(pinned ? 'taskset' : command, pinned ? ['-c', String(core), command, ...args] : [...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: env ?? process.env,
+  })
+}
+
+/** Resolves with the first stdout line that parses as JSON; rejects on exit, or after `seconds`. */
+export function firstJsonLine<T>(child: ChildProcess, seconds: number, what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    let out = ''
+    let err = ''
+    const fail = (message: string): void => {
+      cleanup()
+      reject(new Error(`${what}: ${message}${err ? `\n${err.trim().slice(-2000)}` : ''}`))
+    }
+    const timer = setTimeout(() => {
+      fail(`no answer within ${seconds} s`)
+      stop(child)
+    }, seconds * 1000)
+    const onData = (chunk: Buffer): void => {
+      out += chunk.toString()
+      let newline: number
+      while ((newline = out.indexOf('\n')) >= 0) {
+        const line = out.slice(0, newline)
+        out = out.slice(newline + 1)
+        if (line.startsWith('{')) {
+          cleanup()
+          // Keep draining: a child blocked on a full stdout pipe would stall the measurement.
+          child.stdout?.resume()
+          resolve(JSON.parse(line) as T)
+          return
+        }
+      }
+    }
+    const onErr = (chunk: Buffer): void => {
+      err += chunk.toString()
+      if (err.length > 20000) err = err.slice(-10000)
+    }
+    const onExit = (code: number | null, signal: string | null): void => fail(`exited (${code ?? signal}) before answering`)
+    const cleanup = (): void => {
+      clearTimeout(timer)
+      child.stdout?.off('data', onData)
+      child.off('exit', onExit)
+    }
+    child.stdout?.on('data', onData)
+    child.stderr?.on('data', onErr)
+    child.once('exit', onExit)
+  })
+}
+
+/** SIGTERM by PID, SIGKILL after a grace period; resolves when the process is gone. */
+export function stop(child: ChildProcess, graceMs = 3000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => child.kill('SIGKILL'), graceMs)
+    child.once('exit', () => {
+      clearTimeout(kill)
+      resolve()
+    })
+    child.kill('SIGTERM')
+  })
+}
+
+/** A loopback port that was free a moment ago. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
+    })
+  })
+}
