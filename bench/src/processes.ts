@@ -1,6 +1,5 @@
 // Child processes pinned to a core, each with a time limit, stopped by their own PID.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
 
 let tasksetChecked: boolean | undefined
 
@@ -73,17 +72,5 @@ export function stop(child: ChildProcess, graceMs = 3000): Promise<void> {
       resolve()
     })
     child.kill('SIGTERM')
-  })
-}
-
-/** A loopback port that was free a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
-    })
   })
 }

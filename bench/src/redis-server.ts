@@ -1,11 +1,12 @@
 // A real redis-server for the RedisNonceStore configurations, on a free loopback port, stopped by PID.
-import { spawnSync, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { createClient } from 'redis'
-import { freePort, spawnOn, stop } from './processes.ts'
+import { freePort } from '@ajwt/test-utils/free-port'
+import { ensureRedisServer } from '@ajwt/test-utils/redis-server'
+import { spawnOn, stop } from './processes.ts'
 
 export interface RunningRedis {
   url: string
@@ -14,24 +15,12 @@ export interface RunningRedis {
   stop(): Promise<void>
 }
 
-function redisBinary(): string {
-  const bin = process.env.REDIS_SERVER_BIN ?? 'redis-server'
-  if (spawnSync(bin, ['--version']).status === 0) return bin
-  // scripts/services.sh installs it through apt where that is possible.
-  const services = fileURLToPath(new URL('../../scripts/services.sh', import.meta.url))
-  const installed = spawnSync('bash', [services], { stdio: 'inherit', timeout: 600_000 })
-  if (installed.status !== 0 || spawnSync(bin, ['--version']).status !== 0) {
-    throw new Error('redis-server is missing and scripts/services.sh could not install it')
-  }
-  return bin
-}
-
 /** Starts redis-server (on `core` when given). */
 export async function startRedis(core?: number): Promise<RunningRedis> {
-  const bin = redisBinary()
+  ensureRedisServer()
   const dir = mkdtempSync(join(tmpdir(), 'ajwt-bench-redis-'))
   const port = await freePort()
-  const child: ChildProcess = spawnOn(core, bin, ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir])
+  const child: ChildProcess = spawnOn(core, 'redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir])
   child.stdout?.resume()
   child.stderr?.resume()
   const url = `redis://127.0.0.1:${port}`
