@@ -13,7 +13,7 @@ export type { AjwtError, AjwtOptions, Auth } from '@ajwt/core'
  * app.get('/reports', { onRequest: app.ajwt }, async (request) => request.auth)
  * ```
  */
-export type AjwtHook = (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+export type AjwtHook = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -49,10 +49,11 @@ const plugin: FastifyPluginAsync<AjwtFastifyOptions> = async (fastify, options) 
     const result = await authenticate(request.headers.authorization)
     if (result.ok) {
       request.auth = result.auth
-      return
+      return undefined
     }
     const { error } = result
-    reply.code(error.status).headers(error.headers).send(error.body)
+    // Returning the reply tells Fastify the request is answered (its documented early response).
+    return reply.code(error.status).headers(error.headers).send(error.body)
   }
 
   if (!fastify.hasRequestDecorator('auth')) fastify.decorateRequest('auth', undefined)
