@@ -1,4 +1,4 @@
-import { createAuthenticator, type AjwtError, type AjwtOptions, type Auth, type Authenticate } from '@ajwt/core'
+import { createAuthenticator, type AjwtOptions, type Auth, type Authenticate } from '@ajwt/core'
 
 /**
  * Options for {@link withAjwt}: the options themselves, or a function building them from `env`.
@@ -70,7 +70,7 @@ export function withAjwt<Env>(handler: AuthenticatedHandler<Env, Auth>, options:
   return {
     async fetch(request, env, ctx) {
       const result = await authenticatorFor(env)(request.headers.get('authorization'))
-      if (!result.ok) return rejection(result.error)
+      if (!result.ok) return result.error.toResponse()
       // auth is undefined only in optional mode, where the overloads typed the handler to expect it.
       return handler(request, env, ctx, result.auth as Auth)
     },
@@ -95,9 +95,3 @@ function once<Env>(options: WithAjwtOptions<Env>): (env: Env) => Authenticate {
   }
 }
 
-function rejection(error: AjwtError): Response {
-  return new Response(JSON.stringify(error.body), {
-    status: error.status,
-    headers: { ...error.headers, 'content-type': 'application/json; charset=utf-8' },
-  })
-}

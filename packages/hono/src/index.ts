@@ -79,11 +79,7 @@ export function ajwt(options: AjwtOptions): MiddlewareHandler<AjwtEnv> | Middlew
     const result = await authenticate(c.req.header('authorization'))
     if (!result.ok) {
       const { error } = result
-      const res = new Response(JSON.stringify(error.body), {
-        status: error.status,
-        headers: { ...error.headers, 'content-type': 'application/json' },
-      })
-      throw new HTTPException(error.status, { res, message: error.message, cause: error })
+      throw new HTTPException(error.status, { res: error.toResponse(), message: error.message, cause: error })
     }
     c.set('auth', result.auth)
     await next()

@@ -106,6 +106,22 @@ export class AjwtError extends Error {
   toJSON(): AjwtErrorBody {
     return this.body
   }
+
+  /**
+   * The rejection as a web `Response` (status, headers, JSON body), for fetch-style runtimes.
+   *
+   * @example
+   * ```ts
+   * const result = await verifier.verify(request.headers.get('authorization'))
+   * if (!result.ok) return result.error.toResponse()
+   * ```
+   */
+  toResponse(): Response {
+    return new Response(JSON.stringify(this.body), {
+      status: this.status,
+      headers: { ...this.headers, 'content-type': 'application/json; charset=utf-8' },
+    })
+  }
 }
 
 function errorBodyFor(code: AjwtErrorCode): AjwtErrorBody {
