@@ -1,5 +1,6 @@
 import { DurableObject } from 'cloudflare:workers'
 import { DurableObjectNonceStore, KvKeyStore, withAjwt, type NonceStoreObject } from '../src/index.ts'
+import { jwksEndpoint } from './jwks-endpoint.ts'
 import { whoami } from './whoami.ts'
 
 export { NonceStoreObject } from '../src/index.ts'
@@ -34,6 +35,7 @@ export default {
     const { pathname } = new URL(request.url)
     // Loaded on first use, so that the other routes do not depend on @ajwt/hono.
     if (pathname.startsWith('/hono/')) return import('./hono-app.ts').then(({ app }) => app.fetch(request, env, ctx))
+    if (pathname.startsWith('/jwks/')) return jwksEndpoint(request, env)
     if (pathname.startsWith('/broken/')) return broken.fetch(request, env, ctx)
     return strict.fetch(request, env, ctx)
   },
