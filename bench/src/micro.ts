@@ -144,12 +144,12 @@ async function nonceStoreCost(live: number): Promise<NonceStoreCost> {
   const perSecond = live / window
   gc()
   const before = process.memoryUsage().heapUsed
-  const store = new MemoryNonceStore({ now: () => now, maxEntries: live * 4 })
+  const store = new MemoryNonceStore({ clock: () => now * 1000, maxEntries: live * 4 })
   const fillNonces = nonces(live)
   const fillStart = process.cpuUsage()
   for (let i = 0; i < live; i++) {
     if (i % perSecond === 0 && i > 0) now++
-    await store.claim(USERNAME, now, fillNonces[i]!, now + window)
+    await store.claim({ username: USERNAME, time: now, nonce: fillNonces[i]!, ttlMs: window * 1000 })
   }
   const fillNs = (cpuSince(fillStart) * 1e9) / live
   fillNonces.length = 0
@@ -161,7 +161,7 @@ async function nonceStoreCost(live: number): Promise<NonceStoreCost> {
   const steadyStart = process.cpuUsage()
   for (let i = 0; i < steadyCount; i++) {
     if (i % perSecond === 0) now++
-    if (!(await store.claim(USERNAME, now, steadyNonces[i]!, now + window))) throw new Error('MemoryNonceStore refused a fresh nonce')
+    if (!(await store.claim({ username: USERNAME, time: now, nonce: steadyNonces[i]!, ttlMs: window * 1000 }))) throw new Error('MemoryNonceStore refused a fresh nonce')
   }
   const steadyNs = (cpuSince(steadyStart) * 1e9) / steadyCount
   const liveAtEnd = store.size

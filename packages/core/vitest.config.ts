@@ -7,6 +7,9 @@ const backend = (name: string) => fileURLToPath(new URL(`./src/backend/${name}.t
 // `node` condition) and WebCrypto (what workerd, Deno and browsers get).
 export default defineConfig({
   test: {
+    // Limits, not assertions: a loaded CI machine must not turn slow into failed.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
     projects: [
       { extends: true, resolve: { alias: { '#backend': backend('node') } }, test: { name: 'node-crypto' } },
       { extends: true, resolve: { alias: { '#backend': backend('web') } }, test: { name: 'webcrypto' } },

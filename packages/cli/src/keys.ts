@@ -2,8 +2,35 @@ import { importPrivateKey, importPublicKey, isAjwtError, type PrivateKey, type P
 import { CliError } from './errors.ts'
 import type { InputReader } from './io.ts'
 
-function named(path: string, error: unknown): unknown {
-  return isAjwtError(error) ? new CliError(`${path === '-' ? 'stdin' : path}: ${error.detail}`) : error
+// Key files hold their material in long base64 / base64url runs (PEM bodies, JWK members).
+const MATERIAL = /[A-Za-z0-9+/_=-]{16,}/g
+const WINDOW = 6
+
+// An OpenSSH line starts with its key type (ssh-ed25519, ecdsa-sha2-nistp256): a name, not material.
+const OPENSSH_TYPE = /^[ \t]*(?:ssh|ecdsa|sk)-[a-z0-9@.-]+/gm
+
+/** Whether `message` repeats any 6 characters of the key material in `text`. */
+export function quotesKeyMaterial(message: string, text: string): boolean {
+  for (const [run] of text.replace(OPENSSH_TYPE, '').matchAll(MATERIAL)) {
+    for (let i = 0; i + WINDOW <= run.length; i++) {
+      if (message.includes(run.slice(i, i + WINDOW))) return true
+    }
+  }
+  return false
+}
+
+/**
+ * The error to show for a key file that could not be imported: the file's name and what is
+ * wrong with it, never its content. Core's messages do not quote keys; should one ever do, or
+ * should anything else be thrown, only a generic reason is shown.
+ */
+function named(path: string, what: string, text: string, error: unknown): CliError {
+  const file = path === '-' ? 'stdin' : path
+  const detail = isAjwtError(error) ? error.detail : undefined
+  if (detail === undefined || quotesKeyMaterial(detail, text)) {
+    return new CliError(`${file}: unreadable ${what}: not a key in a supported format, or damaged`)
+  }
+  return new CliError(`${file}: ${detail}`)
 }
 
 /** Reads and imports a public key file, naming the file in any error. */
@@ -12,7 +39,7 @@ export async function readPublicKey(input: InputReader, path: string, text?: str
   try {
     return await importPublicKey(text)
   } catch (error) {
-    throw named(path, error)
+    throw named(path, 'public key', text, error)
   }
 }
 
@@ -28,6 +55,6 @@ export async function readPrivateKey(
   try {
     return await importPrivateKey(text, passphrase === undefined ? {} : { passphrase })
   } catch (error) {
-    throw named(path, error)
+    throw named(path, 'private key', text, error)
   }
 }

@@ -18,7 +18,7 @@ describe('DurableObjectNonceStore', () => {
     const user = `race-${unique()}`
     const time = nowSeconds()
     const results = await Promise.all(
-      Array.from({ length: 100 }, () => new DurableObjectNonceStore(env.AJWT_NONCES, { shards: 4 }).claim(user, time, 'one', time + 20)),
+      Array.from({ length: 100 }, () => new DurableObjectNonceStore(env.AJWT_NONCES, { shards: 4 }).claim({ username: user, time, nonce: 'one', ttlMs: 20_000 })),
     )
     expect(results.filter(Boolean)).toHaveLength(1)
   })
@@ -35,13 +35,13 @@ describe('DurableObjectNonceStore', () => {
   it('throws when the object cannot answer, so the verifier fails closed', async () => {
     const store = new DurableObjectNonceStore(env.UNAVAILABLE_NONCES as never)
     const time = nowSeconds()
-    await expect(store.claim(`u-${unique()}`, time, 'n', time + 20)).rejects.toThrow('unavailable')
+    await expect(store.claim({ username: `u-${unique()}`, time, nonce: 'n', ttlMs: 20_000 })).rejects.toThrow('unavailable')
   })
 
   it('refuses a binding of another Durable Object class at its first answer, and the request fails closed', async () => {
     const store = new DurableObjectNonceStore(env.WRONG_NONCES as unknown as DurableObjectNamespace<NonceStoreObject>)
     const time = nowSeconds()
-    await expect(store.claim(`u-${unique()}`, time, 'n', time + 20)).rejects.toThrow(
+    await expect(store.claim({ username: `u-${unique()}`, time, nonce: 'n', ttlMs: 20_000 })).rejects.toThrow(
       expect.objectContaining({
         name: 'AjwtError',
         code: 'invalid_options',
@@ -70,7 +70,11 @@ describe('DurableObjectNonceStore', () => {
 
   it('rejects malformed claims at the object instead of storing them', async () => {
     const store = new DurableObjectNonceStore(env.AJWT_NONCES)
-    await expect(store.claim(`u-${unique()}`, 1.5, 'n', 20)).rejects.toThrow(TypeError)
-    await expect(store.claim(`u-${unique()}`, 1, 'n', Number.NaN)).rejects.toThrow(TypeError)
+    await expect(store.claim({ username: `u-${unique()}`, time: 1.5, nonce: 'n', ttlMs: 20_000 })).rejects.toThrow(TypeError)
+    await expect(store.claim({ username: `u-${unique()}`, time: 1, nonce: 'n', ttlMs: Number.NaN })).rejects.toThrow(TypeError)
+    await expect(store.claim({ username: `u-${unique()}`, time: 1, nonce: 'n', ttlMs: 0 })).rejects.toThrow(TypeError)
+    // A caller of the old positional interface is refused, never accepted.
+    const positional = store.claim.bind(store) as unknown as (...args: unknown[]) => Promise<boolean>
+    await expect(positional(`u-${unique()}`, 1, 'n', 20)).rejects.toThrow(TypeError)
   })
 })

@@ -1,4 +1,4 @@
-import { AjwtError, type NonceStore } from '@ajwt/core'
+import { AjwtError, type NonceClaim, type NonceStore } from '@ajwt/core'
 import type { NonceStoreObject } from './nonce-store-object.ts'
 
 /**
@@ -63,9 +63,19 @@ export class DurableObjectNonceStore implements NonceStore {
     return this.shards === 1 ? username : `${username}#${fnv1a(nonce) % this.shards}`
   }
 
-  async claim(username: string, time: number, nonce: string, expiresAt: number): Promise<boolean> {
-    const stub = this.namespace.get(this.namespace.idFromName(this.objectName(username, nonce)))
-    const claimed: unknown = await stub.claim(username, time, nonce, expiresAt)
+  /**
+   * True exactly once per `(username, time, nonce)` while its record lives (`ttlMs`, counted on
+   * the object's clock). Throws when the object cannot answer.
+   *
+   * @example
+   * ```ts
+   * const fresh = await nonces.claim({ username: 'billing', time: 1700000000, nonce: 'Zk3q…', ttlMs: 31_000 })
+   * ```
+   */
+  async claim(claim: NonceClaim): Promise<boolean> {
+    const { username, time, nonce, ttlMs } = claim
+    const stub = this.namespace.get(this.namespace.idFromName(this.objectName(String(username), String(nonce))))
+    const claimed: unknown = await stub.claim({ username, time, nonce, ttlMs })
     if (typeof claimed !== 'boolean') {
       throw new AjwtError('invalid_options', 'the nonce Durable Object did not answer a boolean: is the binding a NonceStoreObject?')
     }

@@ -32,8 +32,12 @@ describe('EnvKeyStore', () => {
     )
   })
 
-  it('reports a key that is not a public key when it is first used', async () => {
-    const keys = new EnvKeyStore({ billing: ['not a key'] })
+  it('refuses at once a key that is not a public key', () => {
+    expect(() => new EnvKeyStore({ billing: ['not a key'] })).toThrow(expect.objectContaining({ name: 'AjwtError', code: 'invalid_key' }))
+  })
+
+  it('reports a key whose PEM body is corrupt when it is first used, and the request fails closed', async () => {
+    const keys = new EnvKeyStore({ billing: ['-----BEGIN PUBLIC KEY-----\n%%%%\n-----END PUBLIC KEY-----\n'] })
     await expect(keys.loaded()).rejects.toThrow(expect.objectContaining({ name: 'AjwtError', code: 'invalid_key' }))
     const verifier = createVerifier({ keys, nonces: new MemoryNonceStore() })
     const pair = await generateKeyPair('ed25519')

@@ -1,3 +1,4 @@
+import type { NonceClaim } from '@ajwt/core'
 import { DurableObject } from 'cloudflare:workers'
 
 // Expired rows are harmless (a claim treats them as free), so the sweep may lag the earliest
@@ -51,20 +52,23 @@ export class NonceStoreObject extends DurableObject<unknown> {
   }
 
   /**
-   * Records `(username, time, nonce)` until `expiresAt` (unix seconds). True exactly once while
-   * the record lives: the check and the write are one SQL statement in a single-threaded object.
+   * Records `(username, time, nonce)` for `ttlMs`, counted on this object's own clock. True
+   * exactly once while the record lives: the check and the write are one SQL statement in a
+   * single-threaded object.
    */
-  async claim(username: string, time: number, nonce: string, expiresAt: number): Promise<boolean> {
+  async claim(claim: NonceClaim): Promise<boolean> {
     // Anyone holding the binding can call this RPC, so it checks its arguments itself. TypeError,
     // not AjwtError: only built-in error types cross the RPC boundary with their name.
+    const { username, time, nonce, ttlMs } = (claim ?? {}) as Partial<NonceClaim>
     if (typeof username !== 'string' || typeof nonce !== 'string') {
       throw new TypeError('NonceStoreObject.claim: username and nonce must be strings')
     }
-    if (!Number.isSafeInteger(time) || !Number.isFinite(expiresAt)) {
-      throw new TypeError('NonceStoreObject.claim: time must be an integer and expiresAt a finite number')
+    if (!Number.isSafeInteger(time)) throw new TypeError('NonceStoreObject.claim: time must be an integer')
+    if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || !(ttlMs > 0)) {
+      throw new TypeError('NonceStoreObject.claim: ttlMs must be a positive number of milliseconds')
     }
     const now = Date.now()
-    const expiresMs = Math.ceil(expiresAt * 1000)
+    const expiresMs = now + Math.ceil(ttlMs)
     const claimed = this.ctx.storage.sql.exec(CLAIM, username, time, nonce, expiresMs, now).toArray().length > 0
     if (claimed) await this.armFor(expiresMs)
     return claimed

@@ -107,7 +107,7 @@ describe('JwksKeyStore in workerd, against a JWKS served by a Worker', () => {
     const clock = testClock()
     await publish(user, ed)
     const { keys, paths } = store(`${BASE}/${user}.json`, { now: clock.now, cooldown: 30_000 })
-    const verifier = createVerifier({ keys, nonces: new MemoryNonceStore({ now: clock.now }), now: clock.now })
+    const verifier = createVerifier({ keys, nonces: new MemoryNonceStore(), now: clock.now })
     const verify = async (pair: GeneratedKeyPair) => verdict(await verifier.verify(await signed(user, pair, clock.now)))
     expect(await verify(ed)).toBe('ok')
     expect(paths).toHaveLength(1)
@@ -136,7 +136,7 @@ describe('JwksKeyStore in workerd, against a JWKS served by a Worker', () => {
       cooldown: 30_000,
       onError: (error, username) => errors.push(`${username}: ${error.code}: ${error.detail}`),
     })
-    const verifier = createVerifier({ keys, nonces: new MemoryNonceStore({ now: clock.now }), now: clock.now })
+    const verifier = createVerifier({ keys, nonces: new MemoryNonceStore(), now: clock.now })
     const verify = async (pair: GeneratedKeyPair) => verdict(await verifier.verify(await signed(user, pair, clock.now)))
     expect(await verify(ed)).toBe('ok')
 

@@ -4,7 +4,7 @@ export type { KeyType } from './backend/types.ts'
 export { generateKeyPair, type GeneratedKeyPair } from './keys/generate-key-pair.ts'
 export { importPublicKey, type PublicKeyInput } from './keys/import-public-key.ts'
 export { importPrivateKey, type PrivateKeyInput } from './keys/import-private-key.ts'
-export { isPublicKey, MIN_RSA_BITS, type PublicKey } from './keys/public-key.ts'
+export { isPublicKey, MAX_RSA_BITS, MIN_RSA_BITS, type PublicKey } from './keys/public-key.ts'
 export { isPrivateKey, type PrivateKey } from './keys/private-key.ts'
 export { toJWKS } from './keys/to-jwks.ts'
 export { createSigner, type Signer, type SignerOptions } from './signer/create-signer.ts'
@@ -16,7 +16,7 @@ export {
   type Authenticate,
   type AuthenticateResult,
 } from './authenticate/create-authenticator.ts'
-export type { KeyLookupHint, KeyStore, NonceStore } from './stores/types.ts'
+export type { KeyLookupHint, KeyStore, NonceClaim, NonceStore } from './stores/types.ts'
 export { MemoryKeyStore } from './stores/memory-key-store.ts'
 export { MemoryNonceStore, type MemoryNonceStoreOptions } from './stores/memory-nonce-store.ts'
 export { CompositeKeyStore } from './stores/composite-key-store.ts'

@@ -5,7 +5,7 @@ import { expect } from 'vitest'
 import vectors from './fixtures/wire-vectors.json' with { type: 'json' }
 import { AjwtError, type AjwtErrorCode } from '../src/errors/ajwt-error.ts'
 import type { PublicKey } from '../src/keys/public-key.ts'
-import type { KeyStore, NonceStore } from '../src/stores/types.ts'
+import type { KeyStore, NonceClaim, NonceStore } from '../src/stores/types.ts'
 
 export { vectors }
 export type KeyName = keyof typeof vectors.keys
@@ -67,9 +67,9 @@ export class RecordingKeyStore implements KeyStore {
 
 /** A NonceStore that accepts every claim (so a test sees what the signature check alone decides) and records it. */
 export class RecordingNonceStore implements NonceStore {
-  readonly calls: Array<[string, number, string, number]> = []
-  async claim(username: string, time: number, nonce: string, expiresAt: number): Promise<boolean> {
-    this.calls.push([username, time, nonce, expiresAt])
+  readonly calls: NonceClaim[] = []
+  async claim(claim: NonceClaim): Promise<boolean> {
+    this.calls.push(claim)
     return true
   }
 }

@@ -31,9 +31,8 @@ describe('PostgresNonceStore', () => {
     const store = new PostgresNonceStore({ pool, table, sweepBatchSize: 10, sweepIntervalMs: 0 })
     await store.migrate()
     const time = now()
-    const soon = Date.now() / 1000 + 0.5
-    await Promise.all(Array.from({ length: 25 }, (_, i) => store.claim('sweeper', time, `n${i}`, soon)))
-    expect(await store.claim('sweeper', time, 'lives', time + 60)).toBe(true)
+    await Promise.all(Array.from({ length: 25 }, (_, i) => store.claim({ username: 'sweeper', time, nonce: `n${i}`, ttlMs: 500 })))
+    expect(await store.claim({ username: 'sweeper', time, nonce: 'lives', ttlMs: 60_000 })).toBe(true)
     expect(await count(table)).toBe(26)
     expect((await pool.query(`SELECT DISTINCT octet_length(id) AS n FROM ${table}`)).rows).toEqual([{ n: 32 }])
     expect(await store.sweep()).toBe(0)
@@ -43,7 +42,7 @@ describe('PostgresNonceStore', () => {
     expect(await store.sweep()).toBe(5)
     expect(await store.sweep()).toBe(0)
     expect(await count(table)).toBe(1)
-    expect(await store.claim('sweeper', time, 'lives', time + 60)).toBe(false)
+    expect(await store.claim({ username: 'sweeper', time, nonce: 'lives', ttlMs: 60_000 })).toBe(false)
   })
 
   it('sweeps expired rows by itself while claims come in', async () => {
@@ -51,12 +50,12 @@ describe('PostgresNonceStore', () => {
     const store = new PostgresNonceStore({ pool, table, sweepIntervalMs: 300 })
     await store.migrate()
     const time = now()
-    await Promise.all(Array.from({ length: 20 }, (_, i) => store.claim('auto', time, `old${i}`, Date.now() / 1000 + 0.3)))
+    await Promise.all(Array.from({ length: 20 }, (_, i) => store.claim({ username: 'auto', time, nonce: `old${i}`, ttlMs: 300 })))
     await sleep(800)
     const expired = async () => Number((await pool.query(`SELECT count(*) AS n FROM ${table} WHERE expires_at < now()`)).rows[0].n)
     expect(await expired()).toBe(20)
     for (let i = 0; (await expired()) > 0 && i < 40; i++) {
-      await store.claim('auto', time, `new${i}`, time + 60)
+      await store.claim({ username: 'auto', time, nonce: `new${i}`, ttlMs: 60_000 })
       await sleep(100)
     }
     const remaining = await expired()
@@ -68,7 +67,7 @@ describe('PostgresNonceStore', () => {
     const down = new pg.Pool({ host: '127.0.0.1', port: 1, user: 'postgres', connectionTimeoutMillis: 1000 })
     try {
       const nonces = new PostgresNonceStore({ pool: down })
-      await expect(nonces.claim('u', now(), 'n', now() + 20)).rejects.toThrow()
+      await expect(nonces.claim({ username: 'u', time: now(), nonce: 'n', ttlMs: 20_000 })).rejects.toThrow()
       const verifier = createVerifier({ keys: new MemoryKeyStore({ svc: [publicKey] }), nonces })
       const result = await verifier.verify(await createSigner({ username: 'svc', privateKey }).authorization())
       expect(result.ok).toBe(false)

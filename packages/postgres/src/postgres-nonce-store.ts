@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { NonceStore } from '@ajwt/core'
+import type { NonceClaim, NonceStore } from '@ajwt/core'
 import { checkPool, positive, tableName, withTimeout, type Queryable } from './shared.ts'
 
 /**
@@ -29,7 +29,8 @@ export interface PostgresNonceStoreOptions {
  * The nonce store for processes that already share a PostgreSQL database. One statement per
  * claim: `INSERT … ON CONFLICT DO UPDATE … WHERE expires_at <= now() RETURNING`, which inserts a
  * fresh triple, takes over an expired one, and returns nothing for a live one: atomic under any
- * concurrency, without a "check, then write" step. Rows are keyed by the SHA-256 of the triple
+ * concurrency, without a "check, then write" step. Expiry is `now() + ttl` on the database's own
+ * clock, so the app servers' clocks may disagree with it by any amount. Rows are keyed by the SHA-256 of the triple
  * (32 bytes, whatever the username and nonce hold). Expired rows go in small batches through the
  * `expires_at` index, at most once per `sweepIntervalMs`: never a table scan per request.
  *
@@ -61,7 +62,7 @@ export class PostgresNonceStore implements NonceStore {
     this.timeoutMs = positive(options.timeoutMs ?? 2000, 'timeoutMs')
     this.onError = options.onError
     this.claimSql =
-      `INSERT INTO ${this.table.sql} AS n (id, expires_at) VALUES ($1, to_timestamp($2)) ` +
+      `INSERT INTO ${this.table.sql} AS n (id, expires_at) VALUES ($1, now() + $2::double precision * interval '1 millisecond') ` +
       'ON CONFLICT (id) DO UPDATE SET expires_at = EXCLUDED.expires_at WHERE n.expires_at <= now() RETURNING 1'
   }
 
@@ -88,20 +89,24 @@ export class PostgresNonceStore implements NonceStore {
   }
 
   /**
-   * True exactly once per `(username, time, nonce)` until `expiresAt` (unix seconds), atomically
-   * across every process sharing the table. Throws when the database cannot answer.
+   * True exactly once per `(username, time, nonce)` while its row lives (`ttlMs` from the
+   * database's `now()`), atomically across every process sharing the table. Throws when the
+   * database cannot answer, and for a ttl that is not a positive number.
    *
    * @example
    * ```ts
-   * const fresh = await nonces.claim('billing', 1700000000, 'Zk3q…', 1700000021)
+   * const fresh = await nonces.claim({ username: 'billing', time: 1700000000, nonce: 'Zk3q…', ttlMs: 31_000 })
    * ```
    */
-  async claim(username: string, time: number, nonce: string, expiresAt: number): Promise<boolean> {
-    if (typeof username !== 'string' || typeof nonce !== 'string' || !Number.isFinite(time) || !Number.isFinite(expiresAt)) {
-      throw new TypeError('claim(username: string, time: number, nonce: string, expiresAt: number)')
+  async claim({ username, time, nonce, ttlMs }: NonceClaim): Promise<boolean> {
+    if (typeof username !== 'string' || typeof nonce !== 'string' || !Number.isFinite(time)) {
+      throw new TypeError('claim({ username: string, time: number, nonce: string, ttlMs: number })')
+    }
+    if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || !(ttlMs > 0)) {
+      throw new TypeError(`PostgresNonceStore: ttlMs must be a positive number of milliseconds, got ${String(ttlMs)}`)
     }
     const id = createHash('sha256').update(`${username.length}:${username}\u0000${time}\u0000${nonce}`, 'utf8').digest()
-    const result = await withTimeout(this.pool.query(this.claimSql, [id, expiresAt]), this.timeoutMs, 'a nonce claim')
+    const result = await withTimeout(this.pool.query(this.claimSql, [id, Math.ceil(ttlMs)]), this.timeoutMs, 'a nonce claim')
     if (this.sweepIntervalMs > 0 && Date.now() >= this.nextSweep && !this.sweeping) {
       this.sweep().catch((error: unknown) => this.onError?.(error))
     }

@@ -1,7 +1,7 @@
 import { createSigner, generateKeyPair } from '@ajwt/core'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { send, sendConcurrently, spawnServer, type ServerProcess } from '@ajwt/test-utils/spawn-server'
+import { replayAcrossClocks, send, sendConcurrently, spawnServer, type ServerProcess } from '@ajwt/test-utils/spawn-server'
 import { PostgresKeyStore, PostgresNonceStore } from './index.ts'
 
 const url = inject('databaseUrl')
@@ -11,20 +11,29 @@ const admin = new PostgresKeyStore({ pool })
 const username = `scale-${Date.now().toString(36)}`
 let servers: ServerProcess[] = []
 let signer: ReturnType<typeof createSigner>
+let privateKey: string
 let kid: string
+let skewed: ServerProcess[] = []
 
 beforeAll(async () => {
   await Promise.all([admin.migrate(), new PostgresNonceStore({ pool }).migrate()])
-  const { privateKey, publicKey } = await generateKeyPair('ed25519')
+  const pair = await generateKeyPair('ed25519')
+  privateKey = pair.privateKey
+  const publicKey = pair.publicKey
   kid = (await admin.addKey(username, publicKey, { comment: 'scale-out test' })).kid
   signer = createSigner({ username, privateKey })
   const script = new URL('../test/serve.ts', import.meta.url)
   const env = { AJWT_DATABASE_URL: url, AJWT_CACHE_TTL_MS: '500' }
   servers = await Promise.all([spawnServer(script, env), spawnServer(script, env)])
+  // Clocks 2 s ahead of and 2 s behind the machine's (and PostgreSQL's), within the default 10 s skew.
+  skewed = await Promise.all([
+    spawnServer(script, { ...env, AJWT_CLOCK_OFFSET_S: '2', AJWT_TOLERANCE_S: '5' }),
+    spawnServer(script, { ...env, AJWT_CLOCK_OFFSET_S: '-2', AJWT_TOLERANCE_S: '5' }),
+  ])
 })
 
 afterAll(async () => {
-  await Promise.all(servers.map((s) => s.stop()))
+  await Promise.all([...servers, ...skewed].map((s) => s.stop()))
   await pool.end()
 })
 
@@ -34,6 +43,16 @@ describe('two server processes sharing one PostgreSQL database', () => {
     expect(results.filter((r) => r.status === 200)).toHaveLength(1)
     expect(results.filter((r) => r.status === 401 && r.code === 'replay')).toHaveLength(199)
   })
+
+  it('with clocks 4 s apart, accept a token once: the slow one never accepts what the fast one did', async () => {
+    const signAt = (time: number) => createSigner({ username, privateKey, now: () => time }).authorization()
+    const { first, replays } = await replayAcrossClocks(skewed[0]!, skewed[1]!, signAt, 2, 5)
+    expect(first.status).toBe(200)
+    expect(replays.at(-1)?.code).toBe('invalid_time')
+    expect(replays.filter((r) => r.status === 200)).toEqual([])
+    // The slow server's window stayed open for seconds after the fast one's closed.
+    expect(replays.filter((r) => r.code === 'replay').length).toBeGreaterThan(40)
+  }, 30_000)
 
   it('stop accepting a key revoked elsewhere within the cache TTL, and write its last use on shutdown', async () => {
     for (const server of servers) expect((await send(server.url, await signer.authorization())).status).toBe(200)

@@ -1,14 +1,14 @@
 // A small HTTP server for the scale-out tests: node:http + core's createAuthenticator + both
 // PostgreSQL stores. Run as its own process (Node strips the types): AJWT_DATABASE_URL=… node test/serve.ts
 import { createAuthenticator } from '@ajwt/core'
-import { serveAuthenticator } from '@ajwt/test-utils/serve'
+import { clockFromEnv, serveAuthenticator } from '@ajwt/test-utils/serve'
 import pg from 'pg'
 import { PostgresKeyStore, PostgresNonceStore } from '../src/index.ts'
 
 const pool = new pg.Pool({ connectionString: process.env.AJWT_DATABASE_URL, max: 5, connectionTimeoutMillis: 2000 })
 pool.on('error', () => undefined)
 const keys = new PostgresKeyStore({ pool, cacheTtlMs: Number(process.env.AJWT_CACHE_TTL_MS ?? 5000) })
-const server = serveAuthenticator(createAuthenticator({ keys, nonces: new PostgresNonceStore({ pool }), onVerified: keys.recordUse }))
+const server = serveAuthenticator(createAuthenticator({ keys, nonces: new PostgresNonceStore({ pool }), onVerified: keys.recordUse, ...clockFromEnv() }))
 const shutdown = () => {
   server.close()
   void keys

@@ -57,8 +57,8 @@ export interface IoRedisClient {
  */
 export type RedisClient = NodeRedisClient | NodeRedisCluster | IoRedisClient
 
-/** Sends `SET key 1 NX PXAT ms`; resolves to the raw reply ('OK' or null). */
-export type SetNx = (key: string, pxat: string, signal: AbortSignal) => Promise<unknown>
+/** Sends `SET key 1 NX PX ms` (a duration, on Redis's own clock); resolves to the raw reply ('OK' or null). */
+export type SetNx = (key: string, px: string, signal: AbortSignal) => Promise<unknown>
 
 // ioredis cannot take a command back out of its offline queue, so a down connection must fail
 // fast rather than pile up commands for the length of the outage.
@@ -70,25 +70,25 @@ export function setNxFor(client: RedisClient): SetNx {
   const c = client as Partial<NodeRedisClient & NodeRedisCluster & IoRedisClient> | null
   if (c && typeof c.call === 'function' && typeof c.status === 'string') {
     const io = client as IoRedisClient
-    return (key, pxat) => {
+    return (key, px) => {
       if (IOREDIS_DOWN.has(io.status)) return Promise.reject(new Error(`ioredis connection is ${io.status}`))
-      return io.call('SET', key, '1', 'NX', 'PXAT', pxat)
+      return io.call('SET', key, '1', 'NX', 'PX', px)
     }
   }
   if (c && typeof c.sendCommand === 'function') {
     const down = () => c.isOpen === true && c.isReady === false
     if ('masters' in c) {
       const cluster = client as NodeRedisCluster
-      return (key, pxat, abortSignal) =>
+      return (key, px, abortSignal) =>
         down()
           ? Promise.reject(new Error('node-redis cluster is not ready'))
-          : cluster.sendCommand(key, false, ['SET', key, '1', 'NX', 'PXAT', pxat], { abortSignal })
+          : cluster.sendCommand(key, false, ['SET', key, '1', 'NX', 'PX', px], { abortSignal })
     }
     const single = client as NodeRedisClient
-    return (key, pxat, abortSignal) =>
+    return (key, px, abortSignal) =>
       down()
         ? Promise.reject(new Error('node-redis client is not ready (reconnecting)'))
-        : single.sendCommand(['SET', key, '1', 'NX', 'PXAT', pxat], { abortSignal })
+        : single.sendCommand(['SET', key, '1', 'NX', 'PX', px], { abortSignal })
   }
   throw new AjwtError(
     'invalid_options',

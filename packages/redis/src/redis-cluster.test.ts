@@ -46,7 +46,7 @@ describe('RedisNonceStore on Redis Cluster', () => {
   it('shares claims between a node-redis and an ioredis cluster client', async () => {
     const time = Math.floor(Date.now() / 1000)
     const user = `shared-${Date.now().toString(36)}`
-    expect(await new RedisNonceStore({ client: nodeRedis }).claim(user, time, 'n', time + 20)).toBe(true)
-    expect(await new RedisNonceStore({ client: ioredis }).claim(user, time, 'n', time + 20)).toBe(false)
+    expect(await new RedisNonceStore({ client: nodeRedis }).claim({ username: user, time, nonce: 'n', ttlMs: 20_000 })).toBe(true)
+    expect(await new RedisNonceStore({ client: ioredis }).claim({ username: user, time, nonce: 'n', ttlMs: 20_000 })).toBe(false)
   })
 })

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { AjwtError, type NonceStore } from '@ajwt/core'
+import { AjwtError, type NonceClaim, type NonceStore } from '@ajwt/core'
 import { setNxFor, type RedisClient, type SetNx } from './clients.ts'
 
 /**
@@ -23,8 +23,10 @@ const VERBATIM_USER = /^[\w.@-]{1,64}$/
 const VERBATIM_NONCE = /^[\w-]{1,64}$/
 
 /**
- * The nonce store for many processes or machines: one `SET key 1 NX PXAT <expiry>` per claim, a
- * single atomic round trip that Redis expires by itself. Works with node-redis and ioredis, and
+ * The nonce store for many processes or machines: one `SET key 1 NX PX <ttl>` per claim, a
+ * single atomic round trip that Redis expires by itself, on its own clock: the app servers' clocks
+ * may disagree with Redis's by any amount (the verifier's `clockSkewSeconds` covers how far the
+ * app servers may disagree with each other). Works with node-redis and ioredis, and
  * with Redis Cluster: every key of one username carries the same hash tag, so it lives in one slot.
  *
  * When Redis is down, slow or reconnecting, `claim` throws within `timeoutMs` and the request
@@ -72,21 +74,24 @@ export class RedisNonceStore implements NonceStore {
   }
 
   /**
-   * True exactly once per `(username, time, nonce)` until `expiresAt` (unix seconds), atomically
-   * across every client of this Redis. Throws when Redis is down, reconnecting or slower than
-   * `timeoutMs`.
+   * True exactly once per `(username, time, nonce)` while its key lives (`ttlMs`, counted by
+   * Redis), atomically across every client of this Redis. Throws when Redis is down,
+   * reconnecting or slower than `timeoutMs`, and for a ttl that is not a positive number.
    *
    * @example
    * ```ts
-   * const fresh = await nonces.claim('billing', 1700000000, 'Zk3q…', 1700000021)
+   * const fresh = await nonces.claim({ username: 'billing', time: 1700000000, nonce: 'Zk3q…', ttlMs: 31_000 })
    * ```
    */
-  async claim(username: string, time: number, nonce: string, expiresAt: number): Promise<boolean> {
-    if (typeof username !== 'string' || typeof nonce !== 'string' || !Number.isFinite(time) || !Number.isFinite(expiresAt)) {
-      throw new TypeError('claim(username: string, time: number, nonce: string, expiresAt: number)')
+  async claim({ username, time, nonce, ttlMs }: NonceClaim): Promise<boolean> {
+    if (typeof username !== 'string' || typeof nonce !== 'string' || !Number.isFinite(time)) {
+      throw new TypeError('claim({ username: string, time: number, nonce: string, ttlMs: number })')
+    }
+    if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || !(ttlMs > 0)) {
+      throw new TypeError(`RedisNonceStore: ttlMs must be a positive number of milliseconds, got ${String(ttlMs)}`)
     }
     const key = this.keyFor(username, time, nonce)
-    const pxat = String(Math.ceil(expiresAt * 1000))
+    const px = String(Math.ceil(ttlMs))
     const controller = new AbortController()
     let timer: ReturnType<typeof setTimeout> | undefined
     const timeout = new Promise<never>((_, reject) => {
@@ -96,7 +101,7 @@ export class RedisNonceStore implements NonceStore {
       }, this.timeoutMs)
     })
     try {
-      const sent = this.setNx(key, pxat, controller.signal)
+      const sent = this.setNx(key, px, controller.signal)
       // The losing promise of the race must not become an unhandled rejection.
       sent.catch(ignore)
       const reply = await Promise.race([sent, timeout])

@@ -3,19 +3,23 @@ import { Redis } from 'ioredis'
 import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startRedis, type RedisServer } from '@ajwt/test-utils/redis-server'
-import { send, sendConcurrently, spawnServer, waitUntil, type ServerProcess } from '@ajwt/test-utils/spawn-server'
+import { replayAcrossClocks, send, sendConcurrently, spawnServer, waitUntil, type ServerProcess } from '@ajwt/test-utils/spawn-server'
 import { RedisNonceStore } from './index.ts'
 
 const username = `scale-${Date.now().toString(36)}`
 let redis: RedisServer
 let servers: ServerProcess[] = []
 let signer: ReturnType<typeof createSigner>
+let privateKey: string
+let skewed: ServerProcess[] = []
 
 // Its own Redis (the shared one must not be killed), with an fsync'ed append-only file so that
 // nonces survive the crash: a Redis that loses them would allow replays within the tolerance.
 beforeAll(async () => {
   redis = await startRedis({ extraArgs: ['--appendonly', 'yes', '--appendfsync', 'always'] })
-  const { privateKey, publicKey } = await generateKeyPair('ed25519')
+  const pair = await generateKeyPair('ed25519')
+  privateKey = pair.privateKey
+  const publicKey = pair.publicKey
   signer = createSigner({ username, privateKey })
   const env = { AJWT_REDIS_URL: redis.url, AJWT_USERNAME: username, AJWT_PUBLIC_KEY: publicKey }
   const script = new URL('../test/serve.ts', import.meta.url)
@@ -23,10 +27,15 @@ beforeAll(async () => {
     spawnServer(script, { ...env, AJWT_CLIENT: 'redis' }),
     spawnServer(script, { ...env, AJWT_CLIENT: 'ioredis' }),
   ])
+  // Clocks 2 s ahead of and 2 s behind the machine's (and Redis's), within the default 10 s skew.
+  skewed = await Promise.all([
+    spawnServer(script, { ...env, AJWT_CLIENT: 'redis', AJWT_CLOCK_OFFSET_S: '2', AJWT_TOLERANCE_S: '5' }),
+    spawnServer(script, { ...env, AJWT_CLIENT: 'ioredis', AJWT_CLOCK_OFFSET_S: '-2', AJWT_TOLERANCE_S: '5' }),
+  ])
 })
 
 afterAll(async () => {
-  await Promise.all(servers.map((s) => s.stop()))
+  await Promise.all([...servers, ...skewed].map((s) => s.stop()))
   await redis?.stop()
 })
 
@@ -36,6 +45,16 @@ describe('two server processes sharing one Redis (node-redis in one, ioredis in 
     expect(results.filter((r) => r.status === 200)).toHaveLength(1)
     expect(results.filter((r) => r.status === 401 && r.code === 'replay')).toHaveLength(199)
   })
+
+  it('with clocks 4 s apart, accept a token once: the slow one never accepts what the fast one did', async () => {
+    const signAt = (time: number) => createSigner({ username, privateKey, now: () => time }).authorization()
+    const { first, replays } = await replayAcrossClocks(skewed[0]!, skewed[1]!, signAt, 2, 5)
+    expect(first.status).toBe(200)
+    expect(replays.at(-1)?.code).toBe('invalid_time')
+    expect(replays.filter((r) => r.status === 200)).toEqual([])
+    // The slow server's window stayed open for seconds after the fast one's closed.
+    expect(replays.filter((r) => r.code === 'replay').length).toBeGreaterThan(40)
+  }, 30_000)
 
   it('answer 503 while Redis is down, never accept a replay, and recover by themselves after a restart', async () => {
     type Outcome = { token: string; server: number; status: number; code?: string; retryAfter?: string | null; phase: string }
@@ -106,12 +125,12 @@ describe('a Redis that stops answering (SIGSTOP)', () => {
       const time = Math.floor(Date.now() / 1000)
       process.kill(frozen.pid(), 'SIGSTOP')
       for (const store of stores) {
-        await expect(store.claim(username, time, 'frozen', time + 20)).rejects.toThrow(/did not answer within 300 ms/)
+        await expect(store.claim({ username, time, nonce: 'frozen', ttlMs: 20_000 })).rejects.toThrow(/did not answer within 300 ms/)
       }
       process.kill(frozen.pid(), 'SIGCONT')
       for (const [i, store] of stores.entries()) {
-        expect(await store.claim(username, time, `thawed-${i}`, time + 20)).toBe(true)
-        expect(await store.claim(username, time, `thawed-${i}`, time + 20)).toBe(false)
+        expect(await store.claim({ username, time, nonce: `thawed-${i}`, ttlMs: 20_000 })).toBe(true)
+        expect(await store.claim({ username, time, nonce: `thawed-${i}`, ttlMs: 20_000 })).toBe(false)
       }
     } finally {
       process.kill(frozen.pid(), 'SIGCONT')

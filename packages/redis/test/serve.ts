@@ -1,7 +1,7 @@
 // A small HTTP server for the scale-out tests: node:http + core's createAuthenticator + RedisNonceStore.
 // Run as its own process (Node strips the types): AJWT_CLIENT=redis|ioredis AJWT_REDIS_URL=… node test/serve.ts
 import { createAuthenticator, MemoryKeyStore } from '@ajwt/core'
-import { serveAuthenticator } from '@ajwt/test-utils/serve'
+import { clockFromEnv, serveAuthenticator } from '@ajwt/test-utils/serve'
 import { RedisNonceStore, type RedisClient } from '../src/index.ts'
 
 const env = process.env
@@ -24,6 +24,7 @@ const server = serveAuthenticator(
   createAuthenticator({
     keys: new MemoryKeyStore({ [env.AJWT_USERNAME!]: [env.AJWT_PUBLIC_KEY!] }),
     nonces: new RedisNonceStore({ client }),
+    ...clockFromEnv(),
   }),
 )
 server.keepAliveTimeout = 60_000

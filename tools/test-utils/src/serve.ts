@@ -33,3 +33,19 @@ export function serveAuthenticator(authenticate: Authenticate): Server {
   process.on('disconnect', () => process.exit(0))
   return server
 }
+
+/**
+ * The clock a test server's verifier uses, from its environment: `AJWT_CLOCK_OFFSET_S` puts its
+ * clock that many seconds ahead (negative: behind) of the machine's, `AJWT_TOLERANCE_S` sets its
+ * tolerance. Neither set: the defaults.
+ *
+ * @example
+ * createAuthenticator({ keys, nonces, ...clockFromEnv() })
+ */
+export function clockFromEnv(env: NodeJS.ProcessEnv = process.env): { now?: () => number; toleranceSeconds?: number } {
+  const offset = Number(env.AJWT_CLOCK_OFFSET_S ?? 0)
+  return {
+    ...(offset !== 0 ? { now: () => Date.now() / 1000 + offset } : {}),
+    ...(env.AJWT_TOLERANCE_S ? { toleranceSeconds: Number(env.AJWT_TOLERANCE_S) } : {}),
+  }
+}

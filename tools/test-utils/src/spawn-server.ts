@@ -71,3 +71,36 @@ export async function waitUntil(condition: () => boolean, timeoutMs: number, wha
     await sleep(50)
   }
 }
+
+/**
+ * Two servers sharing one nonce store, their clocks `aheadBy` seconds ahead of and behind the
+ * machine's (started with `AJWT_CLOCK_OFFSET_S`, and `AJWT_TOLERANCE_S` = `tolerance`): a token is
+ * sent to the fast one as late in its window as its clock allows, then replayed at the slow one,
+ * which accepts that token for `2 × aheadBy` s longer, until its window has closed. Answers the
+ * first reply and every replay's.
+ *
+ * @example
+ * const { first, replays } = await replayAcrossClocks(fast, slow, (time) => signAt(time), 2, 5)
+ * expect(first.status).toBe(200)
+ * expect(replays.filter((r) => r.status === 200)).toEqual([])
+ */
+export async function replayAcrossClocks(
+  fast: ServerProcess,
+  slow: ServerProcess,
+  signAt: (time: number) => Promise<string>,
+  aheadBy: number,
+  tolerance: number,
+): Promise<{ first: Awaited<ReturnType<typeof send>>; replays: Awaited<ReturnType<typeof send>>[] }> {
+  const authorization = await signAt(Math.floor(Date.now() / 1000 + aheadBy) - tolerance + 1)
+  const first = await send(fast.url, authorization)
+  const replays: Awaited<ReturnType<typeof send>>[] = []
+  let inside = false
+  for (let round = 0; round < 800; round++) {
+    const reply = await send(slow.url, authorization)
+    replays.push(reply)
+    if (reply.code === 'invalid_time' && inside) break
+    inside ||= reply.code !== 'invalid_time'
+    await sleep(25)
+  }
+  return { first, replays }
+}

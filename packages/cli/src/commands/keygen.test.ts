@@ -103,6 +103,7 @@ describe('ajwt keygen files', () => {
     expectCleanFailure(await ajwt(['keygen']), 2, /missing required option --out/)
     expectCleanFailure(await ajwt(['keygen', '--out', tmp.path('x'), '--type', 'dsa']), 2, /--type must be ed25519 or rsa/)
     expectCleanFailure(await ajwt(['keygen', '--out', tmp.path('x'), '--type', 'rsa', '--bits', '1024']), 2, /--bits must be/)
+    expectCleanFailure(await ajwt(['keygen', '--out', tmp.path('x'), '--type', 'rsa', '--bits', '16384']), 2, /--bits must be an integer from 2048 to 8192/)
     expectCleanFailure(await ajwt(['keygen', '--out', tmp.path('x'), '--bits', '4096']), 2, /--type rsa only/)
     expectCleanFailure(await ajwt(['keygen', '--out', tmp.path('x'), '--format', 'der']), 2, /--format must be one of/)
     await expect(stat(tmp.path('x'))).rejects.toThrow()

@@ -1,6 +1,6 @@
 import { basename } from 'node:path'
 import { lstat, rm } from 'node:fs/promises'
-import { generateKeyPair, importPublicKey, MIN_RSA_BITS, type PublicKey } from '@ajwt/core'
+import { generateKeyPair, importPublicKey, MAX_RSA_BITS, MIN_RSA_BITS, type PublicKey } from '@ajwt/core'
 import { parseCommandLine, positionals, required, type Command } from '../command.ts'
 import { CliError, UsageError } from '../errors.ts'
 import { writeNewFile } from '../io.ts'
@@ -36,7 +36,7 @@ Then prints the public key and its kid (the fingerprint that tokens carry).
 Options:
   -o, --out NAME         where to write the key pair (required)
   -t, --type TYPE        ed25519 (default) or rsa
-  -b, --bits N           RSA modulus size: 2048 (default), 3072 or 4096
+  -b, --bits N           RSA modulus size: 2048 (default), 3072 or 4096 (at most 8192)
   -C, --comment TEXT     comment of the OpenSSH line (default: the file name)
   -f, --format FORMAT    how to print the public key: openssh (default), pem or jwk
       --force            overwrite NAME and NAME.pub if they exist
@@ -72,8 +72,8 @@ Examples:
     if (values.bits !== undefined) {
       if (type !== 'rsa') throw new UsageError('--bits applies to --type rsa only (Ed25519 keys have a fixed size)')
       modulusLength = Number(values.bits)
-      if (!Number.isInteger(modulusLength) || modulusLength < MIN_RSA_BITS || modulusLength > 16384) {
-        throw new UsageError(`--bits must be an integer from ${MIN_RSA_BITS} to 16384 (2048, 3072 or 4096)`)
+      if (!Number.isInteger(modulusLength) || modulusLength < MIN_RSA_BITS || modulusLength > MAX_RSA_BITS) {
+        throw new UsageError(`--bits must be an integer from ${MIN_RSA_BITS} to ${MAX_RSA_BITS} (2048, 3072 or 4096)`)
       }
     }
     const format = publicKeyFormat(values.format)

@@ -20,6 +20,7 @@ export type AjwtErrorCode =
   | 'token_not_yet_valid'
   | 'unknown_user'
   | 'invalid_signature'
+  | 'kid_required'
   | 'replay'
   | 'store_unavailable'
   | 'invalid_key'

@@ -112,3 +112,26 @@ export function keyAlgorithmOid(der: Uint8Array, kind: 'spki' | 'pkcs8'): string
   if (!oid || oid.tag !== 0x06) throw new RangeError('DER: no algorithm OID')
   return oidToString(contentOf(der, oid))
 }
+
+function unsignedInteger(buf: Uint8Array, tlv: Tlv | undefined): Uint8Array {
+  if (!tlv || tlv.tag !== 0x02) throw new RangeError('DER: INTEGER expected')
+  const bytes = contentOf(buf, tlv)
+  let start = 0
+  while (start < bytes.length - 1 && bytes[start] === 0) start++
+  return bytes.subarray(start)
+}
+
+/** The modulus and exponent of a PKCS#1 RSAPublicKey, as unsigned big-endian bytes. */
+export function readRsaPublicKey(pkcs1: Uint8Array): { n: Uint8Array; e: Uint8Array } {
+  const [n, e] = childrenOf(pkcs1, readTlv(pkcs1, 0))
+  return { n: unsignedInteger(pkcs1, n), e: unsignedInteger(pkcs1, e) }
+}
+
+/** The key bits of a SubjectPublicKeyInfo: the BIT STRING's content without its unused-bits byte. */
+export function spkiKeyBytes(der: Uint8Array): Uint8Array {
+  const bits = childrenOf(der, readTlv(der, 0))[1]
+  if (!bits || bits.tag !== 0x03 || bits.end - bits.start < 1 || der[bits.start] !== 0) {
+    throw new RangeError('DER: no subjectPublicKey')
+  }
+  return der.subarray(bits.start + 1, bits.end)
+}

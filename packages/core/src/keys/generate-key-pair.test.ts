@@ -12,7 +12,7 @@ import { importPublicKey } from './import-public-key.ts'
 async function expectWorkingPair(pair: { privateKey: string; publicKey: string }): Promise<void> {
   const verifier = createVerifier({
     keys: new MemoryKeyStore({ guido: [pair.publicKey] }),
-    nonces: new MemoryNonceStore({ now: () => NOW }),
+    nonces: new MemoryNonceStore(),
     now: () => NOW,
   })
   const result = await verifier.verify(await createSigner({ username: 'guido', privateKey: pair.privateKey, now: () => NOW }).authorization())
@@ -44,13 +44,14 @@ describe('generateKeyPair', () => {
       expect(createPublicKey(pair.publicKey).asymmetricKeyDetails?.modulusLength).toBe(bits)
       const publicKey = await importPublicKey(pair.publicKey)
       expect(publicKey.bits).toBe(bits)
+      expect(publicKey.toJWK().e).toBe('AQAB')
       expect((await importPrivateKey(pair.privateKey)).algorithm).toBe('RS512')
       await expectWorkingPair(pair)
     })
   }
 
-  it('refuses RSA moduli under 2048 bits, or not whole', async () => {
-    for (const modulusLength of [1024, 2047, 0, -2048, 2048.5, Number.NaN, 32768]) {
+  it('refuses RSA moduli under 2048 or over 8192 bits, or not whole', async () => {
+    for (const modulusLength of [1024, 2047, 0, -2048, 2048.5, Number.NaN, 8193, 16384, 32768]) {
       await expectAjwtError(() => generateKeyPair('rsa', { modulusLength }), 'invalid_options', /refused/)
     }
   })

@@ -1,6 +1,6 @@
 import { exportPKCS8, exportSPKI, generateKeyPair as joseGenerateKeyPair } from 'jose'
 import { AjwtError } from '../errors/ajwt-error.ts'
-import { MIN_RSA_BITS } from './public-key.ts'
+import { MAX_RSA_BITS, MIN_RSA_BITS } from './public-key.ts'
 
 /**
  * A new key pair as PEM text: give `publicKey` to the server, keep `privateKey` on the client.
@@ -20,7 +20,8 @@ export interface GeneratedKeyPair {
 
 /**
  * Generates a key pair for a client. Ed25519 by default (small, fast to sign); RSA of 2048, 3072
- * or 4096 bits when `'rsa'` is asked for (fast to verify on Node).
+ * or 4096 bits (at most 8192) when `'rsa'` is asked for (fast to verify on Node), with the public
+ * exponent 65537. Every pair passes the checks that `importPublicKey` makes.
  *
  * @example
  * ```ts
@@ -36,8 +37,11 @@ export async function generateKeyPair(
     throw new AjwtError('invalid_options', `unknown key type "${String(type)}": use 'ed25519' or 'rsa'`)
   }
   const modulusLength = options.modulusLength ?? 2048
-  if (type === 'rsa' && (!Number.isInteger(modulusLength) || modulusLength < MIN_RSA_BITS || modulusLength > 16384)) {
-    throw new AjwtError('invalid_options', `RSA modulus of ${modulusLength} bits refused: use 2048, 3072 or 4096`)
+  if (type === 'rsa' && (!Number.isInteger(modulusLength) || modulusLength < MIN_RSA_BITS || modulusLength > MAX_RSA_BITS)) {
+    throw new AjwtError(
+      'invalid_options',
+      `RSA modulus of ${modulusLength} bits refused: from ${MIN_RSA_BITS} to ${MAX_RSA_BITS} bits (2048, 3072 or 4096)`,
+    )
   }
   const pair =
     type === 'rsa'

@@ -25,7 +25,7 @@ const PASSPHRASE = 'correct horse'
 async function expectSignsFor(key: PrivateKey, publicPem: string): Promise<void> {
   const verifier = createVerifier({
     keys: new MemoryKeyStore({ guido: [publicPem] }),
-    nonces: new MemoryNonceStore({ now: () => NOW }),
+    nonces: new MemoryNonceStore(),
     now: () => NOW,
   })
   const signer = createSigner({ username: 'guido', privateKey: key, now: () => NOW })
@@ -221,6 +221,13 @@ describe('importPrivateKey: refusals are AjwtError invalid_key with a clear mess
   it('a private JWK whose public half does not match its secret', async () => {
     const jwk = { ...jwkOf(vectors.keys.ed25519.private_pkcs8_pem), x: vectors.keys.ed25519_other.public_jwk.x }
     await expectAjwtError(() => importPrivateKey(jwk), 'invalid_key', /does not match|could not be imported/)
+  })
+
+  it('a file path or bytes instead of the key text: says to read the file', async () => {
+    for (const path of ['./billing', '/home/me/.ssh/id_ed25519', 'billing.pem', 'C:\\keys\\billing.key']) {
+      await expectAjwtError(() => importPrivateKey(path), 'invalid_key', /looks like a file path: read the file, e\.g\. readFileSync\(path, 'utf8'\)/)
+    }
+    await expectAjwtError(() => importPrivateKey(Buffer.from(rsa.private_pkcs8_pem) as unknown as string), 'invalid_key', /not bytes/)
   })
 
   it('malformed input, never another exception', async () => {

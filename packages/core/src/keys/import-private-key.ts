@@ -2,6 +2,7 @@ import { exportJWK, importPKCS8, type JWK } from 'jose'
 import { AjwtError } from '../errors/ajwt-error.ts'
 import { keyAlgorithmOid, OID_ED25519, OID_RSA_ENCRYPTION, rsaPrivateKeyToPkcs8 } from './der.ts'
 import { decryptPkcs8 } from './encrypted-pkcs8.ts'
+import { assertKeyInputType, looksLikeFilePath, READ_THE_FILE, safeReason } from './key-shape.ts'
 import { parseOpenSshPrivateKey } from './openssh.ts'
 import { parsePem, toPem } from './pem.ts'
 import { isPrivateKey, privateKeyFromJwk, type PrivateKey } from './private-key.ts'
@@ -21,7 +22,9 @@ export type PrivateKeyInput = string | JWK | PrivateKey
  *
  * Accepts PKCS#8 PEM (plain, or `ENCRYPTED PRIVATE KEY` with `passphrase`), PKCS#1 PEM
  * (`RSA PRIVATE KEY`), an unencrypted OpenSSH Ed25519 key (`OPENSSH PRIVATE KEY`) and a private
- * JWK. RSA keys under 2048 bits are refused.
+ * JWK. Keys whose public half is weak or degenerate are refused as by `importPublicKey` (RSA
+ * outside 2048–8192 bits or with a bad public exponent). Errors are `AjwtError('invalid_key')` and
+ * never quote the key.
  *
  * @example
  * ```ts
@@ -34,16 +37,16 @@ export async function importPrivateKey(
   options: { passphrase?: string } = {},
 ): Promise<PrivateKey> {
   if (isPrivateKey(input)) return input
-  const isObject = typeof input === 'object' && input !== null
-  if (!isObject && typeof input !== 'string') {
-    throw new AjwtError('invalid_key', 'a private key must be text, a JWK or a PrivateKey')
-  }
+  assertKeyInputType(input, 'private')
   try {
-    if (isObject) return await fromPrivateJwk(input)
+    if (typeof input !== 'string') return await privateKeyFromJwk(input)
     const text = input.trim()
-    if (text.startsWith('{')) return await fromPrivateJwk(JSON.parse(text) as unknown)
+    if (text.startsWith('{')) return await fromPrivateJwkText(text)
     const pem = parsePem(text)
     if (!pem) {
+      if (looksLikeFilePath(text)) {
+        throw new AjwtError('invalid_key', `this looks like a file path: ${READ_THE_FILE}, and pass its content`)
+      }
       throw new AjwtError('invalid_key', 'unrecognised private key: expected a PEM (PKCS#8, PKCS#1 or OpenSSH) or a JWK')
     }
     if (pem.headers) {
@@ -78,11 +81,18 @@ export async function importPrivateKey(
     }
   } catch (cause) {
     if (cause instanceof AjwtError) throw cause
-    throw new AjwtError('invalid_key', `unreadable private key: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
+    throw new AjwtError('invalid_key', `unreadable private key: ${safeReason(cause)}`, { cause })
   }
 }
 
-function fromPrivateJwk(jwk: unknown): Promise<PrivateKey> {
+function fromPrivateJwkText(text: string): Promise<PrivateKey> {
+  let jwk: unknown
+  try {
+    jwk = JSON.parse(text)
+  } catch (cause) {
+    // JSON.parse quotes the text around the error, here a secret: never repeat its message.
+    throw new AjwtError('invalid_key', 'unreadable private key: the JWK text is not valid JSON', { cause })
+  }
   if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) throw new RangeError('a JWK must be a JSON object')
   return privateKeyFromJwk(jwk as JWK)
 }

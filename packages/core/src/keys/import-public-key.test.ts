@@ -150,6 +150,15 @@ describe('importPublicKey: refusals are AjwtError invalid_key with a clear messa
     }
   })
 
+  it('a file path or bytes instead of the key text: says to read the file', async () => {
+    for (const path of ['./billing.pub', '/etc/keys/x.pem', 'billing.pub', '~/.ssh/id_ed25519.pub']) {
+      await expectAjwtError(() => importPublicKey(path), 'invalid_key', /looks like a file path: read the file, e\.g\. readFileSync\(path, 'utf8'\)/)
+    }
+    for (const bytes of [Buffer.from(ed.public_spki_pem), new TextEncoder().encode(ed.public_openssh)]) {
+      await expectAjwtError(() => importPublicKey(bytes as unknown as string), 'invalid_key', /not bytes/)
+    }
+  })
+
   it('refuses malformed input without any other exception', async () => {
     const spkiBody = ed.public_spki_pem.split('\n').slice(1, -2).join('')
     const malformed: unknown[] = [

@@ -2,6 +2,7 @@ import { exportJWK, importSPKI, type JWK } from 'jose'
 import { AjwtError } from '../errors/ajwt-error.ts'
 import { keyAlgorithmOid, OID_ED25519, OID_RSA_ENCRYPTION, rsaPublicKeyToSpki } from './der.ts'
 import { parseOpenSshPublicKey } from './openssh.ts'
+import { assertPublicKeyShape, OPENSSH_LINE, safeReason } from './key-shape.ts'
 import { parsePem, toPem } from './pem.ts'
 import { isPublicKey, publicKeyFromJwk, type PublicKey } from './public-key.ts'
 
@@ -20,7 +21,9 @@ export type PublicKeyInput = string | JWK | PublicKey
  *
  * Accepts an SPKI PEM (`-----BEGIN PUBLIC KEY-----`), a PKCS#1 PEM (`-----BEGIN RSA PUBLIC KEY-----`),
  * an OpenSSH line (`ssh-ed25519 …` / `ssh-rsa …`, its comment kept), a JWK (object or JSON text),
- * or an already imported key. RSA keys under 2048 bits are refused.
+ * or an already imported key. Weak or degenerate keys are refused (see {@link assertKeyStrength}):
+ * RSA outside 2048–8192 bits or with a public exponent that is not odd and from 65537 to 2^32,
+ * Ed25519 points of small order. Errors are `AjwtError('invalid_key')` and never quote the key.
  *
  * @example
  * ```ts
@@ -30,41 +33,23 @@ export type PublicKeyInput = string | JWK | PublicKey
  */
 export async function importPublicKey(input: PublicKeyInput, options: { comment?: string } = {}): Promise<PublicKey> {
   if (isPublicKey(input)) return input
-  const isObject = typeof input === 'object' && input !== null
-  if (!isObject && typeof input !== 'string') {
-    throw new AjwtError('invalid_key', 'a public key must be text, a JWK or a PublicKey')
-  }
+  assertPublicKeyShape(input)
   try {
-    if (isObject) return await fromPublicJwk(input, options.comment)
+    if (typeof input !== 'string') return await publicKeyFromJwk(input, options.comment)
     const text = input.trim()
-    if (text.startsWith('{')) return await fromPublicJwk(JSON.parse(text) as unknown, options.comment)
-    if (/^(?:ssh|ecdsa|sk)-[a-z0-9@.-]+ /.test(text)) {
+    if (text.startsWith('{')) return await publicKeyFromJwk(JSON.parse(text) as JWK, options.comment)
+    if (OPENSSH_LINE.test(text)) {
       const { jwk, comment } = parseOpenSshPublicKey(text)
       return await publicKeyFromJwk(jwk, options.comment ?? comment)
     }
-    const pem = parsePem(text)
-    if (pem?.label === 'PUBLIC KEY') return await publicKeyFromJwk(await spkiToJwk(pem.der), options.comment)
-    if (pem?.label === 'RSA PUBLIC KEY') {
-      const spki = rsaPublicKeyToSpki(pem.der)
-      return await publicKeyFromJwk(await spkiToJwk(spki), options.comment)
-    }
-    if (pem?.label.includes('PRIVATE')) {
-      throw new AjwtError('invalid_key', 'this is a private key: give the server the public key only')
-    }
+    // The shape check let through only PUBLIC KEY and RSA PUBLIC KEY blocks.
+    const pem = parsePem(text)!
+    const spki = pem.label === 'RSA PUBLIC KEY' ? rsaPublicKeyToSpki(pem.der) : pem.der
+    return await publicKeyFromJwk(await spkiToJwk(spki), options.comment)
   } catch (cause) {
     if (cause instanceof AjwtError) throw cause
-    throw new AjwtError('invalid_key', `unreadable public key: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
+    throw new AjwtError('invalid_key', `unreadable public key: ${safeReason(cause)}`, { cause })
   }
-  throw new AjwtError(
-    'invalid_key',
-    'unrecognised public key: expected a PEM (PUBLIC KEY or RSA PUBLIC KEY), an OpenSSH line or a JWK',
-  )
-}
-
-async function fromPublicJwk(jwk: unknown, comment: string | undefined): Promise<PublicKey> {
-  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) throw new RangeError('a JWK must be a JSON object')
-  if ('d' in jwk) throw new AjwtError('invalid_key', 'this is a private JWK: give the server the public key only')
-  return publicKeyFromJwk(jwk as JWK, comment)
 }
 
 async function spkiToJwk(der: Uint8Array): Promise<JWK> {

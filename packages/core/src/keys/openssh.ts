@@ -45,7 +45,7 @@ export function parseOpenSshPublicKey(line: string): OpenSshPublicKey {
   if (!type || !blob) throw new RangeError('OpenSSH public key: expected "<type> <base64> [comment]"')
   const reader = new SshReader(decodeBase64(blob))
   const inner = reader.text()
-  if (inner !== type) throw new RangeError(`OpenSSH public key: type ${type} does not match its blob (${inner})`)
+  if (inner !== type) throw new RangeError(`OpenSSH public key: type ${type} does not match the type inside its blob`)
   const comment = rest.length > 0 ? rest.join(' ') : undefined
   if (type === 'ssh-ed25519') {
     const x = reader.bytes()
@@ -81,7 +81,8 @@ export function parseOpenSshPrivateKey(der: Uint8Array): JWK {
   if (priv.uint32() !== priv.uint32()) throw new RangeError('OpenSSH private key: corrupt (check bytes differ)')
   const type = priv.text()
   if (type !== 'ssh-ed25519') {
-    throw new RangeError(`OpenSSH private key: ${type} is not supported here; convert it with ssh-keygen -p -m PKCS8`)
+    const name = /^[a-z0-9@.-]{1,64}$/.test(type) ? type : 'this key type'
+    throw new RangeError(`OpenSSH private key: ${name} is not supported here; convert it with ssh-keygen -p -m PKCS8`)
   }
   const x = priv.bytes()
   const secret = priv.bytes()

@@ -14,6 +14,11 @@ export function parsePem(text: string): PemBlock | undefined {
   return { label: match[1]!, der: decodeBase64(body.replace(/\s+/g, '')), headers: false }
 }
 
+/** The label of the first PEM block in `text`, without decoding its body. */
+export function pemLabel(text: string): string | undefined {
+  return PEM.exec(text)?.[1]
+}
+
 export function toPem(label: string, der: Uint8Array): string {
   const b64 = encodeBase64(der)
   const lines: string[] = []

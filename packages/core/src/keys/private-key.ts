@@ -33,7 +33,8 @@ export async function privateKeyFromJwk(jwk: JWK): Promise<PrivateKey> {
   try {
     signingKey = (await importJWK(material, type === 'rsa' ? 'RS512' : 'Ed25519')) as CryptoKey
   } catch (cause) {
-    throw new AjwtError('invalid_key', `the ${type} private key could not be imported: ${String(cause)}`, { cause })
+    // The runtime's message may quote the key: keep it in `cause` only.
+    throw new AjwtError('invalid_key', `the ${type} private key could not be imported: its parameters are invalid`, { cause })
   }
   return { type, algorithm, kid: publicKey.kid, publicKey, signingKey }
 }

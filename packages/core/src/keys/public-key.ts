@@ -75,18 +75,54 @@ class ImportedPublicKey implements PublicKey {
   }
 }
 
+/**
+ * The largest RSA modulus accepted anywhere in ajwt: verification time grows with the modulus, so
+ * a huge key would let whoever publishes it slow every check of its tokens.
+ *
+ * @example
+ * ```ts
+ * if (bits > MAX_RSA_BITS) throw new Error(`RSA keys of at most ${MAX_RSA_BITS} bits`)
+ * ```
+ */
+export const MAX_RSA_BITS = 8192
+
+const MIN_RSA_EXPONENT = 65537
+const MAX_RSA_EXPONENT = 2 ** 32
+const ED25519_P = 2n ** 255n - 19n
+// y of the points of order 8 are ±ORDER8_Y (RFC 7748 §4.1, libsodium's ge25519_has_small_order).
+const ORDER8_Y = 2707385501144840649318225287225658788936804267575313519463743609750303402022n
+const SMALL_ORDER_Y: ReadonlySet<bigint> = new Set([0n, 1n, ED25519_P - 1n, ORDER8_Y, ED25519_P - ORDER8_Y, ED25519_P, ED25519_P + 1n])
+
+// A JWK's kty/crv are echoed only when they look like names, never as arbitrary input.
+const nameOf = (value: unknown): string => (typeof value === 'string' && /^[A-Za-z0-9._-]{1,20}$/.test(value) ? value : '?')
+
 export function keyTypeOf(jwk: JWK): KeyType {
-  if (jwk.kty === 'RSA' && typeof jwk.n === 'string' && typeof jwk.e === 'string') return 'rsa'
-  if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519' && typeof jwk.x === 'string') return 'ed25519'
-  throw new AjwtError('invalid_key', `unsupported key: kty=${String(jwk.kty)} crv=${String(jwk.crv)} (use Ed25519 or RSA)`)
+  if (jwk.kty === 'RSA') {
+    if (typeof jwk.n === 'string' && typeof jwk.e === 'string') return 'rsa'
+    throw new AjwtError('invalid_key', 'an RSA JWK needs the members "n" and "e", as base64url text')
+  }
+  if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519') {
+    if (typeof jwk.x === 'string') return 'ed25519'
+    throw new AjwtError('invalid_key', 'an Ed25519 JWK needs the member "x", as base64url text')
+  }
+  throw new AjwtError('invalid_key', `unsupported key: kty=${nameOf(jwk.kty)} crv=${nameOf(jwk.crv)} (use Ed25519 or RSA)`)
 }
 
-export function rsaModulusBits(n: string): number {
-  const bytes = base64url.decode(n)
+function bitLength(bytes: Uint8Array): number {
   let start = 0
   while (start < bytes.length && bytes[start] === 0) start++
   if (start === bytes.length) return 0
   return (bytes.length - start - 1) * 8 + (32 - Math.clz32(bytes[start]!))
+}
+
+function decodeMember(jwk: JWK, member: 'n' | 'e' | 'x'): Uint8Array {
+  const text = jwk[member] as string
+  if (!/^[A-Za-z0-9_-]*={0,2}$/.test(text)) throw new AjwtError('invalid_key', `the JWK member "${member}" is not base64url`)
+  try {
+    return base64url.decode(text)
+  } catch (cause) {
+    throw new AjwtError('invalid_key', `the JWK member "${member}" is not base64url`, { cause })
+  }
 }
 
 /** Only the public members of a JWK, in a fixed order. */
@@ -95,14 +131,64 @@ export function publicJwkOf(jwk: JWK): JWK {
   return type === 'rsa' ? { kty: 'RSA', n: jwk.n!, e: jwk.e! } : { kty: 'OKP', crv: 'Ed25519', x: jwk.x! }
 }
 
+/**
+ * Refuses keys that are weak or degenerate, whatever format they came in (every import ends
+ * here), and returns the key size in bits:
+ *
+ * - RSA: a modulus of {@link MIN_RSA_BITS} to {@link MAX_RSA_BITS} bits, odd; a public exponent
+ *   that is odd and from 65537 to 2^32 (FIPS 186-5). With e = 1 anyone can forge signatures, and
+ *   tiny or huge exponents are either weak or slow.
+ * - Ed25519: a 32-byte point encoding with a canonical y (below p) that is not one of the points of
+ *   small order (the identity, the point of order 2, two of order 4, four of order 8, and their
+ *   non-canonical encodings: libsodium's `ge25519_has_small_order` list). A small-order public key
+ *   accepts signatures that anyone can make.
+ *
+ * Messages say what is wrong, never any of the key's bytes.
+ *
+ * @example
+ * ```ts
+ * assertKeyStrength({ kty: 'RSA', n, e: 'AQ' }) // throws AjwtError invalid_key: exponent 1 refused
+ * ```
+ */
 export function assertKeyStrength(jwk: JWK): number {
   const type = keyTypeOf(jwk)
-  if (type === 'ed25519') return 256
-  const bits = rsaModulusBits(jwk.n!)
-  if (bits < MIN_RSA_BITS) {
-    throw new AjwtError('invalid_key', `RSA key of ${bits} bits refused: at least ${MIN_RSA_BITS} bits are required`)
+  if (type === 'ed25519') {
+    const problem = ed25519Problem(decodeMember(jwk, 'x'))
+    if (problem) throw new AjwtError('invalid_key', `Ed25519 public key refused: ${problem}`)
+    return 256
+  }
+  const n = decodeMember(jwk, 'n')
+  const bits = bitLength(n)
+  if (bits < MIN_RSA_BITS || bits > MAX_RSA_BITS) {
+    const limit = bits < MIN_RSA_BITS ? `at least ${MIN_RSA_BITS} bits are required` : `at most ${MAX_RSA_BITS} bits are accepted`
+    throw new AjwtError('invalid_key', `RSA key of ${bits} bits refused: ${limit}`)
+  }
+  if (n[n.length - 1]! % 2 === 0) throw new AjwtError('invalid_key', 'RSA key refused: its modulus is even')
+  const problem = rsaExponentProblem(decodeMember(jwk, 'e'))
+  if (problem) {
+    throw new AjwtError(
+      'invalid_key',
+      `RSA key refused: public exponent ${problem}; it must be odd and from ${MIN_RSA_EXPONENT} to 2^32 (FIPS 186-5)`,
+    )
   }
   return bits
+}
+
+function rsaExponentProblem(e: Uint8Array): string | undefined {
+  const bits = bitLength(e)
+  if (bits > 33) return `of ${bits} bits`
+  let value = 0
+  for (const byte of e) value = value * 256 + byte
+  return value % 2 === 1 && value >= MIN_RSA_EXPONENT && value <= MAX_RSA_EXPONENT ? undefined : String(value)
+}
+
+function ed25519Problem(x: Uint8Array): string | undefined {
+  if (x.length !== 32) return `it must be 32 bytes, not ${x.length}`
+  let y = 0n
+  for (let i = 31; i >= 0; i--) y = (y << 8n) | BigInt(i === 31 ? x[i]! & 0x7f : x[i]!)
+  if (SMALL_ORDER_Y.has(y)) return 'it is a point of small order, for which anyone can forge signatures'
+  if (y >= ED25519_P) return 'its encoding is not canonical'
+  return undefined
 }
 
 async function sha256Hex(text: string): Promise<string> {
@@ -129,7 +215,8 @@ export async function publicKeyFromJwk(jwk: JWK, comment?: string): Promise<Publ
     if (!pem.endsWith('\n')) pem += '\n'
     check = await createSignatureCheck(pub, type)
   } catch (cause) {
-    throw new AjwtError('invalid_key', `the ${type} public key could not be imported: ${String(cause)}`, { cause })
+    // The runtime's message may quote the key: keep it in `cause` only.
+    throw new AjwtError('invalid_key', `the ${type} public key could not be imported: its parameters are invalid`, { cause })
   }
   const fingerprint = await fingerprintOfPem(pem)
   const kid = typeof jwk.kid === 'string' && jwk.kid.length > 0 ? jwk.kid : fingerprint

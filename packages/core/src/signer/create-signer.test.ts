@@ -15,7 +15,7 @@ function verifierFor(publicPem: string, options: { scheme?: string; now?: () => 
   const now = options.now ?? (() => NOW)
   return createVerifier({
     keys: new MemoryKeyStore({ guido: [publicPem] }),
-    nonces: new MemoryNonceStore({ now }),
+    nonces: new MemoryNonceStore(),
     now,
     ...(options.scheme ? { scheme: options.scheme } : {}),
   })

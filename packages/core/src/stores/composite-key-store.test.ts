@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { claims, headerFor, NOW, RecordingNonceStore, signToken, vectors } from '../../test/helpers.ts'
+import { claims, expectAjwtError, headerFor, NOW, RecordingNonceStore, signToken, vectors } from '../../test/helpers.ts'
 import type { PublicKey } from '../keys/public-key.ts'
 import { describeKeyStore } from '../testing/describe-key-store.ts'
 import { createVerifier } from '../verifier/create-verifier.ts'
@@ -75,6 +75,13 @@ describe('CompositeKeyStore', () => {
   it('a failing store after the one that answers is never asked', async () => {
     const store = new CompositeKeyStore([new MemoryKeyStore({ guido: [vectors.keys.ed25519.public_spki_pem] }), failing('never')])
     expect(await store.getKeys('guido')).toHaveLength(1)
+  })
+
+  it('refuses, at construction, anything but an array of key stores', async () => {
+    const inputs: unknown[] = [undefined, null, new MemoryKeyStore(), [new MemoryKeyStore(), undefined], [{}], [{ getKeys: 'no' }], ['billing.pub']]
+    for (const input of inputs) {
+      await expectAjwtError(() => new CompositeKeyStore(input as KeyStore[]), 'invalid_options', /array of key stores/)
+    }
   })
 
   it('keeps its own copy of the list of stores', async () => {

@@ -84,6 +84,8 @@ function ipv6Reason(g: readonly number[]): string | undefined {
   if (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0)) {
     return embedded('NAT64 form', embeddedIpv4(g[6]!, g[7]!))
   }
+  // RFC 8215: translators behind this prefix are local by definition, whatever IPv4 they embed.
+  if (g[0] === 0x64 && g[1] === 0xff9b && g[2] === 0x0001) return '64:ff9b:1::/48 (local-use NAT64)'
   if (g[0] === 0x2002) return embedded('6to4 form', embeddedIpv4(g[1]!, g[2]!))
   const first = g[0]!
   if ((first & 0xfe00) === 0xfc00) return 'fc00::/7 (unique local)'

@@ -274,7 +274,7 @@ describe('JwksKeyStore: refusals', () => {
     const path = unique('plain')
     http.routes.set(path, json(await jwksOf(ed)))
     const error = await failure(new JwksKeyStore({ url: () => http.url(path), allowPrivateNetworks: true }).getKeys('u'))
-    expect(error.detail).toMatch(/https only/)
+    expect(error.detail).toBe('JwksKeyStore: JWKS URL refused: http: is not allowed (https only, unless allowHttp is set)')
     for (const url of ['ftp://example.com/jwks', 'file:///etc/jwks.json', 'data:application/json,{"keys":[]}', 'not a url']) {
       await failure(new JwksKeyStore({ url: () => url, allowHttp: true, allowPrivateNetworks: true }).getKeys('u'))
     }
@@ -309,6 +309,9 @@ describe('JwksKeyStore: refusals', () => {
       'https://[::ffff:a9fe:a9fe]/',
       'https://[::127.0.0.1]/',
       'https://[64:ff9b::a9fe:a9fe]/',
+      'https://[64:ff9b:1::a9fe:a9fe]/',
+      'https://[64:ff9b:1::808:808]/',
+      'https://[64:ff9b:1:ffff:ffff:ffff:ffff:ffff]/',
       'https://[2002:7f00:1::]/',
       'https://[fc00::1]/',
       'https://[fd12:3456:789a::1]/',
@@ -322,7 +325,7 @@ describe('JwksKeyStore: refusals', () => {
     }
     for (const url of refused) {
       const error = await failure(new JwksKeyStore({ url: () => url, allowHttp: true, fetch: countingFetch }).getKeys('u'))
-      expect(error.detail, url).toMatch(/refused .*allowPrivateNetworks/)
+      expect(error.detail, url).toMatch(/^JwksKeyStore: JWKS URL refused: host \S+ \(.+\) is not allowed unless allowPrivateNetworks is set$/)
       // The global fetch too: the loopback server must never be reached.
       await failure(new JwksKeyStore({ url: () => url, allowHttp: true }).getKeys('u'))
     }
@@ -346,6 +349,8 @@ describe('JwksKeyStore: refusals', () => {
       'https://[2001:db8::1]/',
       'https://[::ffff:8.8.8.8]/',
       'https://[2606:4700::1111]/',
+      'https://[64:ff9b::808:808]/',
+      'https://[64:ff9b:2::1]/',
     ]
     const fetched: string[] = []
     const document = await jwksOf(ed)
@@ -476,7 +481,7 @@ describe('JwksKeyStore: caching', () => {
     const errors: string[] = []
     http.routes.set(path, json(await jwksOf(ed)))
     const keys = localStore(path, { now: clock.now, onError: (error) => errors.push(error.detail) })
-    const verifier = createVerifier({ keys, nonces: new MemoryNonceStore({ now: clock.now }), now: clock.now })
+    const verifier = createVerifier({ keys, nonces: new MemoryNonceStore(), now: clock.now })
     const signer = createSigner({ username: 'billing', privateKey: ed.privateKey, now: clock.now })
     const good = await keys.getKeys('billing')
 
@@ -504,7 +509,7 @@ describe('JwksKeyStore: caching', () => {
     const clock = testClock()
     http.routes.set(path, json(await jwksOf(ed)))
     const keys = localStore(path, { now: clock.now })
-    const verifier = createVerifier({ keys, nonces: new MemoryNonceStore({ now: clock.now }), now: clock.now })
+    const verifier = createVerifier({ keys, nonces: new MemoryNonceStore(), now: clock.now })
     const verify = async (pair: GeneratedKeyPair) => verdict(await verifier.verify(await signed('svc', pair, clock.now)))
     expect(await verify(ed)).toBe('ok')
     expect(http.hits(path)).toBe(1)
@@ -643,5 +648,263 @@ describeKeyStore('JwksKeyStore', async (seed) => {
     url: (username) => http.url(prefix + encodeURIComponent(username)),
     allowHttp: true,
     allowPrivateNetworks: true,
+  })
+})
+
+/** A fetch that serves whatever `state.answer` says and counts its calls: no network at all. */
+const scriptedFetch = (answer: () => Response | Promise<Response>) => {
+  const state = { calls: 0, fetch: (async () => {
+    state.calls++
+    return answer()
+  }) as JwksFetch }
+  return state
+}
+
+const publicJwk = async (pair: GeneratedKeyPair) => (await importPublicKey(pair.publicKey)).toJWK()
+
+describe('JwksKeyStore: what the url callback returns', () => {
+  it('an inherited member of a lookup table (`trusted[username]`) is an unknown user, not an error', async () => {
+    const trusted: Record<string, string> = { billing: 'https://billing.example.com/.well-known/jwks.json' }
+    const document = await jwksOf(ed)
+    const fetched = scriptedFetch(() => Response.json(document))
+    const errors: string[] = []
+    const keys = new JwksKeyStore({ url: (username) => trusted[username], fetch: fetched.fetch, onError: (e) => errors.push(e.detail) })
+    for (const username of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf']) {
+      expect(await keys.getKeys(username), username).toEqual([])
+    }
+    expect(fetched.calls).toBe(0)
+    expect(errors).toEqual([])
+
+    const verifier = createVerifier({ keys, nonces: new MemoryNonceStore() })
+    expect(verdict(await verifier.verify(await signed('constructor', ed)))).toBe('unknown_user')
+    expect(verdict(await verifier.verify(await signed('billing', ed)))).toBe('ok')
+    expect(fetched.calls).toBe(1)
+  })
+
+  it('anything but a non-empty string or a URL means no keys, with no request', async () => {
+    const returned: unknown[] = [undefined, null, '', 42, true, {}, [], () => 'https://example.com/jwks', Symbol('x'), new String('https://example.com/jwks')]
+    const fetched = scriptedFetch(() => Response.json({ keys: [] }))
+    for (const value of returned) {
+      const keys = new JwksKeyStore({ url: () => value as string, fetch: fetched.fetch })
+      expect(await keys.getKeys('u'), String(typeof value)).toEqual([])
+    }
+    expect(fetched.calls).toBe(0)
+    const viaUrl = new JwksKeyStore({ url: () => new URL('https://example.com/jwks'), fetch: fetched.fetch })
+    expect(await viaUrl.getKeys('u')).toEqual([])
+    expect(fetched.calls).toBe(1)
+  })
+
+  it('a callback that throws is a store failure that says so, reported to onError', async () => {
+    const reported: Array<[string, string]> = []
+    const keys = new JwksKeyStore({
+      url: () => {
+        throw new Error('directory down')
+      },
+      onError: (error, username) => reported.push([error.detail, username]),
+    })
+    const error = await failure(keys.getKeys('billing'))
+    expect(error.detail).toBe('JwksKeyStore: the url callback threw: directory down')
+    expect(reported).toEqual([[error.detail, 'billing']])
+  })
+})
+
+describe('JwksKeyStore: refusals are reported and explained', () => {
+  it('a refused URL goes to onError (at most once per cooldown), and the thrown error says why', async () => {
+    const clock = testClock()
+    const fetched = scriptedFetch(() => Response.json({ keys: [] }))
+    const reported: Array<[AjwtError, string]> = []
+    const keys = new JwksKeyStore({
+      url: () => 'http://jwks.example.com/jwks.json',
+      fetch: fetched.fetch,
+      now: clock.now,
+      onError: (error, username) => reported.push([error, username]),
+    })
+    const error = await failure(keys.getKeys('billing'))
+    expect(error.status).toBe(503)
+    expect(error.message).toBe('Service Unavailable')
+    expect(error.detail).toBe('JwksKeyStore: JWKS URL refused: http: is not allowed (https only, unless allowHttp is set)')
+    expect(reported).toEqual([[error, 'billing']])
+
+    clock.t += 29
+    expect(await failure(keys.getKeys('billing'))).toBe(error)
+    expect(reported).toHaveLength(1)
+    clock.t += 1
+    await failure(keys.getKeys('billing'))
+    expect(reported).toHaveLength(2)
+    expect(fetched.calls).toBe(0)
+  })
+
+  it('private addresses and unparsable URLs too', async () => {
+    const cases: Array<[string, string]> = [
+      ['https://127.0.0.1/jwks', 'JwksKeyStore: JWKS URL refused: host 127.0.0.1 (127.0.0.0/8 (loopback)) is not allowed unless allowPrivateNetworks is set'],
+      ['https://[64:ff9b:1::808:808]/jwks', 'JwksKeyStore: JWKS URL refused: host [64:ff9b:1::808:808] (64:ff9b:1::/48 (local-use NAT64)) is not allowed unless allowPrivateNetworks is set'],
+      ['not a url with a secret', 'JwksKeyStore: JWKS URL refused: not a valid URL'],
+      ['ftp://example.com/jwks', 'JwksKeyStore: JWKS URL refused: ftp: is not allowed (https only)'],
+    ]
+    for (const [url, detail] of cases) {
+      const reported: string[] = []
+      const keys = new JwksKeyStore({ url: () => url, onError: (error) => reported.push(error.detail) })
+      expect((await failure(keys.getKeys('u'))).detail).toBe(detail)
+      expect(reported).toEqual([detail])
+    }
+  })
+
+  it('failure details name the URL without its credentials, query or fragment', async () => {
+    const keys = new JwksKeyStore({
+      url: () => 'https://user:hunter2@example.com/users/billing/jwks.json?token=s3cret#frag',
+      fetch: async () => new Response('down', { status: 500 }),
+    })
+    const error = await failure(keys.getKeys('billing'))
+    expect(error.detail).toBe('JwksKeyStore: https://example.com/users/billing/jwks.json: HTTP 500')
+  })
+})
+
+describe('JwksKeyStore: keys taken from a document', () => {
+  it('takes at most maxKeys (default 16) keys, in document order, refusing and reporting the rest', async () => {
+    const pairs = Array.from({ length: 20 }, () => generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }))
+    const encryption = { ...pairs[0]!, use: 'enc' }
+    const fetched = scriptedFetch(() => Response.json({ keys: [pairs[0], pairs[0], ...pairs.slice(1), encryption] }))
+    const reported: AjwtError[] = []
+    const keys = new JwksKeyStore({ url: () => 'https://example.com/jwks', fetch: fetched.fetch, onError: (error) => reported.push(error) })
+    const taken = await keys.getKeys('u')
+    const expected = await Promise.all(pairs.slice(0, 16).map((jwk) => importPublicKey(jwk as JWK)))
+    expect(taken.map((key) => key.fingerprint)).toEqual(expected.map((key) => key.fingerprint))
+    expect(reported.map((error) => [error.code, error.detail])).toEqual([
+      ['invalid_key', 'JwksKeyStore: https://example.com/jwks: keys skipped: 4 more keys refused: at most 16 are taken from a JWKS (maxKeys)'],
+    ])
+
+    const two = new JwksKeyStore({ url: () => 'https://example.com/jwks', fetch: fetched.fetch, maxKeys: 2, onError: (error) => reported.push(error) })
+    expect(await two.getKeys('u')).toHaveLength(2)
+    expect(reported[1]!.detail).toMatch(/: 18 more keys refused: at most 2 are taken/)
+  })
+
+  it('reports nothing when the document holds maxKeys signature keys and keys for other uses', async () => {
+    const jwks = await jwksOf(ed, ed2)
+    const reported: string[] = []
+    const keys = new JwksKeyStore({
+      url: () => 'https://example.com/jwks',
+      fetch: async () => Response.json({ keys: [...jwks.keys, { ...jwks.keys[0], use: 'enc' }, { kty: 'EC', alg: 'ES256' }] }),
+      maxKeys: 2,
+      onError: (error) => reported.push(error.detail),
+    })
+    expect(await keys.getKeys('u')).toHaveLength(2)
+    expect(reported).toEqual([])
+  })
+
+  it('skips keys that fail the import checks without losing the others, and reports each reason', async () => {
+    const n = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'jwk' }).n!
+    const identity = Buffer.alloc(32)
+    identity[0] = 1
+    const weak = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'jwk' })
+    const privateEd = createPrivateKey(ed3.privateKey).export({ format: 'jwk' })
+    const document = {
+      keys: [
+        { kty: 'RSA', n, e: 'AQ' },
+        { kty: 'OKP', crv: 'Ed25519', x: identity.toString('base64url') },
+        weak,
+        privateEd,
+        42,
+        await publicJwk(ed),
+        { kty: 'EC', crv: 'P-256', x: 'AAAA', y: 'AAAA' },
+        await publicJwk(rsa),
+      ],
+    }
+    const reported: AjwtError[] = []
+    const keys = new JwksKeyStore({
+      url: () => 'https://example.com/jwks',
+      fetch: async () => Response.json(document),
+      onError: (error) => reported.push(error),
+    })
+    expect(kidsOf(await keys.getKeys('billing'))).toEqual(
+      [(await importPublicKey(ed.publicKey)).kid, (await importPublicKey(rsa.publicKey)).kid].sort(),
+    )
+    expect(reported).toHaveLength(1)
+    const [report] = reported
+    expect(report!.code).toBe('invalid_key')
+    expect(report!.detail).toMatch(
+      /^JwksKeyStore: https:\/\/example\.com\/jwks: keys skipped: key 1: RSA key refused: public exponent 1; .*; key 2: Ed25519 public key refused: it is a point of small order.*; key 3: RSA key of 1024 bits refused.*; key 4: published with its private parts; key 5: not a JWK object; and 1 more$/,
+    )
+    for (const secret of [n, privateEd.d!]) {
+      for (let i = 0; i + 8 <= secret.length; i += 4) expect(report!.detail).not.toContain(secret.slice(i, i + 8))
+    }
+
+    const verifier = createVerifier({ keys, nonces: new MemoryNonceStore() })
+    expect(verdict(await verifier.verify(await signed('billing', ed)))).toBe('ok')
+  })
+
+  it('refuses bad maxKeys and maxStale options', () => {
+    const url = () => 'https://example.com/jwks'
+    for (const options of [{ maxKeys: 0 }, { maxKeys: 1.5 }, { maxKeys: -1 }, { maxStale: -1 }, { maxStale: Number.NaN }]) {
+      expect(() => new JwksKeyStore({ url, ...options }), JSON.stringify(options)).toThrow(AjwtError)
+    }
+    expect(() => new JwksKeyStore({ url, maxKeys: 1, maxStale: Number.POSITIVE_INFINITY })).not.toThrow()
+  })
+})
+
+describe('JwksKeyStore: stale keys are served for a bounded time', () => {
+  const setup = async (options: Partial<JwksKeyStoreOptions> = {}) => {
+    const clock = testClock()
+    const document = await jwksOf(ed)
+    const endpoint = { up: true }
+    const fetched = scriptedFetch(() => (endpoint.up ? Response.json(document) : new Response('down', { status: 502 })))
+    const reported: string[] = []
+    const keys = new JwksKeyStore({
+      url: () => 'https://example.com/jwks',
+      fetch: fetched.fetch,
+      now: clock.now,
+      onError: (error) => reported.push(error.detail),
+      ...options,
+    })
+    const good = await keys.getKeys('u')
+    endpoint.up = false
+    return { clock, endpoint, fetched, reported, keys, good }
+  }
+
+  it('serves them up to maxStale (default 1 h) past cacheMaxAge, then throws until the endpoint is back', async () => {
+    const { clock, endpoint, fetched, reported, keys, good } = await setup()
+    const start = clock.t
+    clock.t += 600
+    expect(await keys.getKeys('u')).toBe(good)
+    expect(fetched.calls).toBe(2)
+    expect(reported).toEqual(['JwksKeyStore: https://example.com/jwks: HTTP 502'])
+
+    // Every failed refetch serves them again until the bound...
+    clock.t = start + 600 + 3599
+    expect(await keys.getKeys('u')).toBe(good)
+    // ...and refused from it on, by a fetch that fails again...
+    clock.t = start + 600 + 3600
+    const error = await failure(keys.getKeys('u'))
+    expect(error.detail).toBe(
+      'JwksKeyStore: https://example.com/jwks: HTTP 502; the last good keys, fetched 4200 s ago, are past maxStale and no longer served',
+    )
+    // ...and within the next cooldown, without a fetch.
+    const calls = fetched.calls
+    clock.t += 10
+    expect((await failure(keys.getKeys('u'))).detail).toMatch(/fetched 4210 s ago, are past maxStale/)
+    expect(fetched.calls).toBe(calls)
+
+    endpoint.up = true
+    clock.t += 20
+    expect(await keys.getKeys('u')).toBe(good)
+    expect(fetched.calls).toBe(calls + 1)
+  })
+
+  it('maxStale: 0 stops serving them as soon as the cache expires; Infinity never does', async () => {
+    const strict = await setup({ maxStale: 0 })
+    strict.clock.t += 599
+    expect(await strict.keys.getKeys('u')).toBe(strict.good)
+    strict.clock.t += 1
+    expect((await failure(strict.keys.getKeys('u'))).detail).toMatch(/HTTP 502; the last good keys, fetched 600 s ago, are past maxStale/)
+
+    const lenient = await setup({ maxStale: Number.POSITIVE_INFINITY })
+    lenient.clock.t += 365 * 86_400
+    expect(await lenient.keys.getKeys('u')).toBe(lenient.good)
+  })
+
+  it('a fetch for an unknown kid that fails still serves fresh keys', async () => {
+    const { clock, keys, good, fetched } = await setup({ maxStale: 0 })
+    clock.t += 31
+    expect(await keys.getKeys('u', { kid: 'rotated' })).toBe(good)
+    expect(fetched.calls).toBe(2)
   })
 })

@@ -1,4 +1,6 @@
+import { generateKeyPairSync } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
+import { AjwtError } from '../errors/ajwt-error.ts'
 import { claims, expectAjwtError, headerFor, NOW, RecordingNonceStore, signToken, vectors } from '../../test/helpers.ts'
 import { importPublicKey } from '../keys/import-public-key.ts'
 import { describeKeyStore } from '../testing/describe-key-store.ts'
@@ -9,6 +11,7 @@ describeKeyStore('MemoryKeyStore', (seed) => new MemoryKeyStore(seed))
 
 const ed = vectors.keys.ed25519
 const rsa = vectors.keys.rsa
+const ecPem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }).toString()
 
 function verifierOver(store: MemoryKeyStore) {
   return createVerifier({ keys: store, nonces: new RecordingNonceStore(), now: () => NOW })
@@ -72,9 +75,10 @@ describe('MemoryKeyStore', () => {
     expect(await codeFor(store, 'ed25519', 'Guido')).toBe('unknown_user')
   })
 
-  it('an invalid initial key rejects loaded() and getKeys() with invalid_key, and the verifier answers 503', async () => {
-    const store = new MemoryKeyStore({ guido: [ed.public_spki_pem], rosa: ['not a key'] })
-    await expectAjwtError(() => store.loaded(), 'invalid_key', /unrecognised public key/)
+  it('a key found damaged by the import rejects loaded() and getKeys() with invalid_key, and the verifier answers 503', async () => {
+    const corrupt = '-----BEGIN PUBLIC KEY-----\n%%%%\n-----END PUBLIC KEY-----\n'
+    const store = new MemoryKeyStore({ guido: [ed.public_spki_pem], rosa: [corrupt] })
+    await expectAjwtError(() => store.loaded(), 'invalid_key', /^MemoryKeyStore: the key of user "rosa": unreadable public key/)
     await expectAjwtError(() => store.getKeys('guido'), 'invalid_key')
     const result = await verifierOver(store).verify(`JWT ${signToken(headerFor('ed25519'), claims(), 'ed25519')}`)
     expect(result.ok ? 200 : [result.error.code, result.error.status]).toEqual(['store_unavailable', 503])
@@ -84,6 +88,9 @@ describe('MemoryKeyStore', () => {
     const store = new MemoryKeyStore({ guido: [ed.public_spki_pem] })
     await expectAjwtError(() => store.addKey('guido', ed.private_pkcs8_pem), 'invalid_key', /private/)
     await expectAjwtError(() => store.addKey('rosa', 'ssh-rsa AAAA'), 'invalid_key')
+    await expectAjwtError(() => store.addKey('rosa', './rosa.pub'), 'invalid_key', /looks like a file path: read the file/)
+    await expectAjwtError(() => store.addKey('rosa', Buffer.from(ed.public_spki_pem) as unknown as string), 'invalid_key', /not bytes/)
+    await expectAjwtError(() => store.addKey('rosa', ecPem), 'invalid_key', /^MemoryKeyStore: the key of user "rosa": unsupported/)
     expect((await store.getKeys('guido')).map((k) => k.kid)).toEqual([ed.kid])
     expect(store.usernames()).toEqual(['guido'])
   })
@@ -109,5 +116,113 @@ describe('MemoryKeyStore', () => {
     expect(({} as Record<string, unknown>).guido).toBeUndefined()
     expect(Object.getPrototypeOf({})).toBe(Object.prototype)
     expect(store.usernames().sort()).toEqual(['__proto__'])
+  })
+})
+
+/** What `new MemoryKeyStore(seed)` throws, synchronously: the constructor must not return at all. */
+function constructorError(seed: unknown): AjwtError {
+  let store: MemoryKeyStore | undefined
+  let caught: unknown
+  try {
+    store = new MemoryKeyStore(seed as Record<string, string[]>)
+  } catch (error) {
+    caught = error
+  }
+  expect(store, 'the constructor returned a store').toBeUndefined()
+  expect(caught).toBeInstanceOf(AjwtError)
+  return caught as AjwtError
+}
+
+describe('MemoryKeyStore: the constructor fails fast, synchronously', () => {
+  const rsaJwk = rsa.public_jwk as Record<string, unknown>
+
+  it('a file path instead of the file: says to read the file', () => {
+    for (const path of ['./billing.pub', '/etc/keys/x.pem', 'billing.pub', '../keys/billing.pub', '~/.ssh/id_ed25519.pub', 'C:\\keys\\billing.pem', 'keys/billing.jwk']) {
+      const error = constructorError({ billing: [path] })
+      expect(error.code, path).toBe('invalid_key')
+      expect(error.message, path).toBe(
+        `MemoryKeyStore: the key of user "billing": this looks like a file path: read the file, e.g. readFileSync(path, 'utf8'), and pass its content`,
+      )
+    }
+  })
+
+  it('private keys in every format', () => {
+    const privateJwk = { ...(ed.public_jwk as Record<string, unknown>), d: 'c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MDA' }
+    for (const input of [ed.private_pkcs8_pem, rsa.private_pkcs1_pem, rsa.private_pkcs8_pem_encrypted, ed.private_openssh, privateJwk, JSON.stringify(privateJwk)]) {
+      const error = constructorError({ guido: [ed.public_spki_pem, input] })
+      expect(error.code).toBe('invalid_key')
+      expect(error.message).toMatch(/^MemoryKeyStore: key 2 of user "guido": this is a private (key|JWK).*: give the server the public key only$/)
+      expect(error.message).not.toContain('c2VjcmV0')
+    }
+  })
+
+  it('bytes, numbers and other non-keys', () => {
+    const bytes = Buffer.from(ed.public_spki_pem)
+    const cases: Array<[unknown, RegExp]> = [
+      [bytes, /must be text, not bytes: decode them first/],
+      [new Uint8Array(bytes), /not bytes/],
+      [bytes.buffer, /not bytes/],
+      [42, /not a number/],
+      [null, /not null/],
+      [true, /not a boolean/],
+      [() => ed.public_spki_pem, /not a function/],
+      [[ed.public_spki_pem], /not an array/],
+      ['', /empty public key/],
+      ['hello world', /unrecognised public key/],
+      [{ kty: 'RSA' }, /needs the members "n" and "e"/],
+      [{}, /unsupported key: kty=\? crv=\?/],
+    ]
+    for (const [input, message] of cases) {
+      const error = constructorError({ guido: [input] })
+      expect(error.code).toBe('invalid_key')
+      expect(error.message).toMatch(message)
+    }
+  })
+
+  it('unsupported key types: EC as PEM, JWK and OpenSSH line, Ed448, certificates', () => {
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey
+    const ed448 = generateKeyPairSync('ed448').publicKey
+    const inputs = [
+      ecPem,
+      ec.export({ format: 'jwk' }),
+      'ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBA== host',
+      'ssh-dss AAAAB3NzaC1kc3MAAAA= old',
+      ed448.export({ type: 'spki', format: 'pem' }).toString(),
+      '-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n',
+    ]
+    for (const input of inputs) {
+      const error = constructorError({ guido: [input] })
+      expect(error.code).toBe('invalid_key')
+      expect(error.message).toMatch(/unsupported/)
+    }
+  })
+
+  it('weak and degenerate keys: RSA of 1024 bits, RSA with e = 1, an Ed25519 point of small order', () => {
+    const weak = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }).toString()
+    const identity = Buffer.alloc(32)
+    identity[0] = 1
+    const cases: Array<[unknown, RegExp]> = [
+      [weak, /1024 bits refused/],
+      [{ ...rsaJwk, e: 'AQ' }, /public exponent 1;/],
+      [{ kty: 'OKP', crv: 'Ed25519', x: identity.toString('base64url') }, /small order/],
+    ]
+    for (const [input, message] of cases) expect(constructorError({ guido: [input] }).message).toMatch(message)
+  })
+
+  it('a subclass is named as itself', () => {
+    class EnvLikeKeyStore extends MemoryKeyStore {}
+    expect(() => new EnvLikeKeyStore({ billing: ['billing.pub'] })).toThrow(/^EnvLikeKeyStore: the key of user "billing": this looks like a file path/)
+  })
+
+  it('a seed that is not an object is invalid_options', () => {
+    for (const seed of [null, 'billing.pub', [ed.public_spki_pem], 42]) {
+      expect(constructorError(seed).code).toBe('invalid_options')
+    }
+  })
+
+  it('every good key still imports as before', async () => {
+    const store = new MemoryKeyStore({ guido: [ed.public_spki_pem, ed.public_openssh, rsaJwk, JSON.stringify(rsaJwk)] })
+    await store.loaded()
+    expect((await store.getKeys('guido')).map((k) => k.kid)).toEqual([ed.kid, rsa.kid])
   })
 })

@@ -1,4 +1,6 @@
+import { AjwtError } from '../errors/ajwt-error.ts'
 import { importPublicKey, type PublicKeyInput } from '../keys/import-public-key.ts'
+import { assertPublicKeyShape } from '../keys/key-shape.ts'
 import type { PublicKey } from '../keys/public-key.ts'
 import type { KeyStore } from './types.ts'
 
@@ -8,11 +10,20 @@ const NONE: readonly PublicKey[] = Object.freeze([])
  * Public keys held in memory: several per user, added and removed at runtime. Keys are imported
  * once, when added, never per request.
  *
+ * The constructor checks the shape of every key synchronously and throws an `AjwtError`
+ * (`invalid_key`) at once for what is plainly not a usable public key: a file path instead of the
+ * file's content, a Buffer, a number, a private key (PEM, OpenSSH or JWK with `d`), an EC or other
+ * unsupported key, an RSA key of the wrong size or exponent, an Ed25519 point of small order, or
+ * text in no key format. Importing the keys is asynchronous: a key that is damaged inside (a
+ * corrupt PEM body, say) is found then, and rejects {@link loaded} and every {@link getKeys}.
+ * Messages name the user and the key's position, never the key's content.
+ *
  * @example
  * ```ts
  * const keys = new MemoryKeyStore({
- *   billing: ['ssh-ed25519 AAAAC3Nza… billing@host', rsaPemString],
+ *   billing: ['ssh-ed25519 AAAAC3Nza… billing@host', readFileSync('billing-rsa.pub', 'utf8')],
  * })
+ * await keys.loaded() // optional: fail at startup rather than on the first request
  * await keys.addKey('reports', jwk)
  * keys.removeKey('billing', oldKid)
  * ```
@@ -20,20 +31,54 @@ const NONE: readonly PublicKey[] = Object.freeze([])
 export class MemoryKeyStore implements KeyStore {
   private readonly users = new Map<string, readonly PublicKey[]>()
   private ready: Promise<void>
+  // Subclasses (EnvKeyStore) are named in messages as the class the user wrote.
+  private readonly storeName: string
 
   constructor(initial: Readonly<Record<string, readonly PublicKeyInput[]>> = {}) {
+    const storeName = new.target.name || 'MemoryKeyStore'
+    this.storeName = storeName
+    if (typeof initial !== 'object' || initial === null || Array.isArray(initial)) {
+      throw new AjwtError('invalid_options', `${storeName} takes an object: { username: [public keys] }`)
+    }
+    const entries = Object.entries(initial).map(([username, keys]): [string, readonly PublicKeyInput[]] => {
+      const list: readonly PublicKeyInput[] = Array.isArray(keys) ? keys : [keys as PublicKeyInput]
+      list.forEach((input, index) => {
+        try {
+          assertPublicKeyShape(input)
+        } catch (error) {
+          throw naming(error, storeName, username, list.length > 1 ? index : undefined)
+        }
+      })
+      return [username, list]
+    })
     this.ready = Promise.all(
-      Object.entries(initial).map(async ([username, keys]) => {
-        const list: readonly PublicKeyInput[] = Array.isArray(keys) ? keys : [keys as PublicKeyInput]
+      entries.map(async ([username, list]) => {
         // Imported in parallel, kept in the given order: keys without kid are tried in that order.
-        for (const key of await Promise.all(list.map((input) => importPublicKey(input)))) this.insert(username, key)
+        const keys = await Promise.all(
+          list.map((input, index) =>
+            importPublicKey(input).catch((error: unknown) => {
+              throw naming(error, storeName, username, list.length > 1 ? index : undefined)
+            }),
+          ),
+        )
+        for (const key of keys) this.insert(username, key)
       }),
     ).then(() => undefined)
-    // A bad initial key surfaces on the first lookup (and in `loaded()`), not as an unhandled rejection.
+    // A key found damaged by the import surfaces on the first lookup (and in `loaded()`), not as an unhandled rejection.
     this.ready.catch(() => undefined)
   }
 
-  /** Resolves once the keys given to the constructor are imported; rejects if one is invalid. */
+  /**
+   * Resolves once the keys given to the constructor are imported; rejects with the `invalid_key`
+   * error of the first key the import refused (one the constructor's synchronous check could not
+   * see, such as a corrupt PEM body).
+   *
+   * @example
+   * ```ts
+   * const keys = new MemoryKeyStore({ billing: [pem] })
+   * await keys.loaded() // at startup: a bad key stops the process here, not at the first request
+   * ```
+   */
   loaded(): Promise<void> {
     return this.ready
   }
@@ -43,9 +88,22 @@ export class MemoryKeyStore implements KeyStore {
     return this.users.get(username) ?? NONE
   }
 
-  /** Imports and adds a key for a user; adding a key the user already has is a no-op. */
+  /**
+   * Imports and adds a key for a user; adding a key the user already has is a no-op. Rejects with
+   * `invalid_key` (and changes nothing) for the inputs the constructor refuses.
+   *
+   * @example
+   * ```ts
+   * const key = await keys.addKey('reports', 'ssh-ed25519 AAAAC3Nza… reports@host', { comment: 'rotated 2026-11' })
+   * ```
+   */
   async addKey(username: string, key: PublicKeyInput, options: { comment?: string } = {}): Promise<PublicKey> {
-    const imported = await importPublicKey(key, options)
+    let imported: PublicKey
+    try {
+      imported = await importPublicKey(key, options) // whose first step is the same shape check
+    } catch (error) {
+      throw naming(error, this.storeName, username)
+    }
     this.insert(username, imported)
     return imported
   }
@@ -72,4 +130,10 @@ export class MemoryKeyStore implements KeyStore {
   usernames(): string[] {
     return [...this.users.keys()]
   }
+}
+
+function naming(error: unknown, storeName: string, username: string, index?: number): unknown {
+  if (!(error instanceof AjwtError)) return error
+  const which = index === undefined ? 'the key' : `key ${index + 1}`
+  return new AjwtError(error.code, `${storeName}: ${which} of user ${JSON.stringify(username)}: ${error.detail}`, { cause: error })
 }

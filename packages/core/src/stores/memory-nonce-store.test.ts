@@ -7,53 +7,63 @@ import { MemoryNonceStore } from './memory-nonce-store.ts'
 
 describeNonceStore('MemoryNonceStore', () => new MemoryNonceStore())
 
+const claim = (nonce: string, ttlMs = 21_000, username = 'guido', time = NOW) => ({ username, time, nonce, ttlMs })
+
 describe('MemoryNonceStore', () => {
-  it('holds an entry while the clock is before expiresAt, and releases it then', async () => {
-    let clock = NOW
-    const store = new MemoryNonceStore({ now: () => clock })
-    expect(await store.claim('guido', NOW, 'n', NOW + 21)).toBe(true)
-    for (const at of [NOW, NOW + 20, NOW + 20.999]) {
+  it('holds an entry for ttlMs on its own clock, and releases it then', async () => {
+    let clock = 5_000
+    const store = new MemoryNonceStore({ clock: () => clock })
+    expect(await store.claim(claim('n'))).toBe(true)
+    for (const at of [5_000, 25_000, 25_999.9]) {
       clock = at
-      expect(await store.claim('guido', NOW, 'n', NOW + 21)).toBe(false)
+      expect(await store.claim(claim('n'))).toBe(false)
       expect(store.size).toBe(1)
     }
-    clock = NOW + 21
+    clock = 26_000
     expect(store.size).toBe(0)
-    expect(await store.claim('guido', NOW, 'n', NOW + 42)).toBe(true)
-    expect(await store.claim('guido', NOW, 'n', NOW + 42)).toBe(false)
+    expect(await store.claim(claim('n'))).toBe(true)
+    expect(await store.claim(claim('n'))).toBe(false)
+  })
+
+  it('never expires by the token time: a claim of an old or future time lives its whole ttl', async () => {
+    let clock = 0
+    const store = new MemoryNonceStore({ clock: () => clock })
+    for (const time of [1, NOW - 3600, NOW + 3600]) expect(await store.claim(claim('n', 5_000, 'guido', time))).toBe(true)
+    clock = 4_999
+    for (const time of [1, NOW - 3600, NOW + 3600]) expect(await store.claim(claim('n', 5_000, 'guido', time))).toBe(false)
   })
 
   it('reclaims expired entries as time passes, oldest first, whatever the claim order', async () => {
-    let clock = NOW
-    const store = new MemoryNonceStore({ now: () => clock })
-    // 1 000 entries, 100 expiring at each of NOW+1 … NOW+10, claimed in a scrambled order.
+    let clock = 0
+    const store = new MemoryNonceStore({ clock: () => clock })
+    // 1 000 entries, 100 expiring at each of 1 s … 10 s, claimed in a scrambled order.
     for (let i = 0; i < 1000; i++) {
       const j = (i * 7919) % 1000
-      expect(await store.claim(`user-${j}`, NOW, `n-${j}`, NOW + (j % 10) + 1)).toBe(true)
+      expect(await store.claim(claim(`n-${j}`, ((j % 10) + 1) * 1000, `user-${j}`))).toBe(true)
     }
     expect(store.size).toBe(1000)
     for (let k = 1; k <= 10; k++) {
-      clock = NOW + k
+      clock = k * 1000
       expect(store.size).toBe(1000 - 100 * k)
     }
   })
 
   it('fails closed when full: it throws store_unavailable rather than forget a nonce', async () => {
-    let clock = NOW
-    const store = new MemoryNonceStore({ maxEntries: 3, now: () => clock })
-    for (const nonce of ['a', 'b', 'c']) expect(await store.claim('guido', NOW, nonce, NOW + 21)).toBe(true)
-    await expectAjwtError(() => store.claim('guido', NOW, 'd', NOW + 21), 'store_unavailable')
+    let clock = 0
+    const store = new MemoryNonceStore({ maxEntries: 3, clock: () => clock })
+    for (const nonce of ['a', 'b', 'c']) expect(await store.claim(claim(nonce))).toBe(true)
+    await expectAjwtError(() => store.claim(claim('d')), 'store_unavailable')
     // A replay is still recognised as one while full.
-    expect(await store.claim('guido', NOW, 'a', NOW + 21)).toBe(false)
-    clock = NOW + 21
-    expect(await store.claim('guido', NOW + 21, 'd', NOW + 42)).toBe(true)
+    expect(await store.claim(claim('a'))).toBe(false)
+    clock = 21_000
+    expect(await store.claim(claim('d'))).toBe(true)
   })
 
   it('a full store makes the verifier answer 503 (never accept unrecorded)', async () => {
     const key = await importPublicKey(vectors.keys.ed25519.public_spki_pem)
     const verifier = createVerifier({
       keys: { getKeys: async () => [key] },
-      nonces: new MemoryNonceStore({ maxEntries: 2, now: () => NOW }),
+      nonces: new MemoryNonceStore({ maxEntries: 2 }),
       now: () => NOW,
     })
     const verdicts = []
@@ -64,30 +74,35 @@ describe('MemoryNonceStore', () => {
     expect(verdicts).toEqual([200, 200, 503])
   })
 
-  it('refuses a NaN expiry (it would stop reclaiming) and bad options', async () => {
-    const store = new MemoryNonceStore({ now: () => NOW })
-    await expectAjwtError(() => store.claim('guido', NOW, 'n', Number.NaN), 'invalid_options')
-    await expectAjwtError(() => store.claim('guido', NOW, 'n', '1' as unknown as number), 'invalid_options')
+  it('refuses a ttl it cannot keep (NaN, infinite, < 1 ms, not a number), claim shapes and bad options', async () => {
+    const store = new MemoryNonceStore()
+    for (const ttlMs of [Number.NaN, Number.POSITIVE_INFINITY, 0, 0.5, -5, '1000']) {
+      await expectAjwtError(() => store.claim(claim('n', ttlMs as number)), 'invalid_options', /ttlMs/)
+    }
+    // A store written for the old positional interface must fail closed, never accept.
+    const positional = store.claim as unknown as (...args: unknown[]) => Promise<boolean>
+    await expectAjwtError(() => positional.call(store, 'guido', NOW, 'n', NOW + 21), 'invalid_options')
     expect(store.size).toBe(0)
     for (const maxEntries of [0, -1, Number.NaN]) {
       await expectAjwtError(() => new MemoryNonceStore({ maxEntries }), 'invalid_options', /maxEntries/)
     }
+    await expectAjwtError(() => new MemoryNonceStore({ clock: 5 as unknown as () => number }), 'invalid_options', /clock/)
   })
 
   it('a broken clock fails closed instead of forgetting what was claimed', async () => {
-    let clock = NOW
-    const store = new MemoryNonceStore({ now: () => clock })
-    expect(await store.claim('guido', NOW, 'n', NOW + 21)).toBe(true)
+    let clock = 0
+    const store = new MemoryNonceStore({ clock: () => clock })
+    expect(await store.claim(claim('n'))).toBe(true)
     clock = Number.NaN
-    await expectAjwtError(() => store.claim('guido', NOW, 'n', NOW + 21), 'store_unavailable', /clock/)
-    clock = NOW + 1
-    expect(await store.claim('guido', NOW, 'n', NOW + 21)).toBe(false)
+    await expectAjwtError(() => store.claim(claim('n')), 'store_unavailable', /clock/)
+    clock = 1
+    expect(await store.claim(claim('n'))).toBe(false)
   })
 
   it('keeps the parts of a claim apart', async () => {
-    const store = new MemoryNonceStore({ now: () => NOW })
-    expect(await store.claim('a', NOW, `1\u0000b`, NOW + 21)).toBe(true)
-    expect(await store.claim(`a\u0000${NOW}`, 1, 'b', NOW + 21)).toBe(true)
-    expect(await store.claim('a', NOW, `1\u0000b`, NOW + 21)).toBe(false)
+    const store = new MemoryNonceStore()
+    expect(await store.claim(claim(`1\u0000b`, 21_000, 'a'))).toBe(true)
+    expect(await store.claim(claim('b', 21_000, `a\u0000${NOW}`, 1))).toBe(true)
+    expect(await store.claim(claim(`1\u0000b`, 21_000, 'a'))).toBe(false)
   })
 })

@@ -1,5 +1,5 @@
 import { AjwtError } from '../errors/ajwt-error.ts'
-import type { NonceStore } from './types.ts'
+import type { NonceClaim, NonceStore } from './types.ts'
 
 /**
  * Options of {@link MemoryNonceStore}.
@@ -13,14 +13,15 @@ import type { NonceStore } from './types.ts'
 export interface MemoryNonceStoreOptions {
   /** Most live entries held; when full, claims fail closed (503) instead of forgetting nonces. Default 500 000. */
   maxEntries?: number
-  /** The clock, in unix seconds (for tests). */
-  now?: () => number
+  /** A monotonic clock in milliseconds (for tests). Default `performance.now()`. */
+  clock?: () => number
 }
 
 /**
  * The nonce store for one process: a Map of live entries plus a min-heap of their expiry times,
  * so that expired entries are reclaimed from the heap's top in O(log n), never by scanning.
- * `claim` runs synchronously between awaits, so it is atomic within the process.
+ * `claim` runs synchronously between awaits, so it is atomic within the process. Records expire
+ * by a monotonic clock (`performance.now()`), so a wall-clock step never releases one early.
  *
  * For several processes or machines use `RedisNonceStore`, `PostgresNonceStore` or
  * `DurableObjectNonceStore`.
@@ -40,7 +41,10 @@ export class MemoryNonceStore implements NonceStore {
   constructor(options: MemoryNonceStoreOptions = {}) {
     this.maxEntries = options.maxEntries ?? 500_000
     if (!(this.maxEntries >= 1)) throw new AjwtError('invalid_options', 'maxEntries must be at least 1')
-    this.now = options.now ?? (() => Date.now() / 1000)
+    if (options.clock !== undefined && typeof options.clock !== 'function') {
+      throw new AjwtError('invalid_options', 'clock must be a function answering milliseconds')
+    }
+    this.now = options.clock ?? (() => performance.now())
   }
 
   /** Live entries (after reclaiming the expired ones). */
@@ -49,10 +53,22 @@ export class MemoryNonceStore implements NonceStore {
     return this.entries.size
   }
 
-  async claim(username: string, time: number, nonce: string, expiresAt: number): Promise<boolean> {
+  /**
+   * True exactly once per `(username, time, nonce)` while its record lives (`ttlMs` from now, on
+   * this store's monotonic clock). Throws when the store is full: the request fails closed (503).
+   *
+   * @example
+   * ```ts
+   * const fresh = await nonces.claim({ username: 'billing', time: 1700000000, nonce: 'Zk3q…', ttlMs: 31_000 })
+   * ```
+   */
+  async claim({ username, time, nonce, ttlMs }: NonceClaim): Promise<boolean> {
     // A NaN expiry would sit at the top of the heap forever and stop all reclaiming.
-    if (typeof expiresAt !== 'number' || Number.isNaN(expiresAt)) {
-      throw new AjwtError('invalid_options', 'expiresAt must be a number (unix seconds)')
+    if (typeof ttlMs !== 'number' || !(ttlMs >= 1) || !Number.isFinite(ttlMs)) {
+      throw new AjwtError('invalid_options', `MemoryNonceStore: ttlMs must be a finite number of milliseconds ≥ 1, got ${String(ttlMs)}`)
+    }
+    if (typeof username !== 'string' || typeof nonce !== 'string' || typeof time !== 'number') {
+      throw new AjwtError('invalid_options', 'MemoryNonceStore: claim({ username: string, time: number, nonce: string, ttlMs })')
     }
     const now = this.now()
     if (!Number.isFinite(now)) throw new AjwtError('store_unavailable', 'MemoryNonceStore: the clock is not a number')
@@ -63,6 +79,7 @@ export class MemoryNonceStore implements NonceStore {
     if (this.entries.size >= this.maxEntries) {
       throw new AjwtError('store_unavailable', `MemoryNonceStore is full (${this.maxEntries} live entries)`)
     }
+    const expiresAt = now + ttlMs
     this.entries.set(key, expiresAt)
     this.push(expiresAt, key)
     return true

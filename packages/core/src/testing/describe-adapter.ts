@@ -118,10 +118,13 @@ interface WhoAmI {
 
 interface Client {
   send: AdapterFetch
+  /** `count` copies of one GET at once: pipelined on one connection to a real server, concurrent in-process. */
+  burst(path: string, headers: Record<string, string>, count: number): Promise<{ status: number; body: string }[]>
   close(): Promise<void>
 }
 
 const PATH = '/whoami'
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const REQUEST_TIMEOUT_MS = 10_000
 
 // A Record, so that a new AjwtErrorCode that is not listed here fails the typecheck.
@@ -138,6 +141,7 @@ const ERROR_CODES: Record<AjwtErrorCode, true> = {
   token_not_yet_valid: true,
   unknown_user: true,
   invalid_signature: true,
+  kid_required: true,
   replay: true,
   store_unavailable: true,
   invalid_key: true,
@@ -178,7 +182,10 @@ function observable(reply: Reply) {
  * unknown user is answered exactly like a bad signature while `onRejected` gets the precise code;
  * optional mode passes requests that are not ours through untouched; a throwing key or nonce
  * store fails closed with 503 and `Retry-After`, leaking nothing; one token sent 50 times at once
- * is accepted once; a ready `{ verifier }` works. Keys are generated per run: no mocks.
+ * is accepted once; 300 copies of a token sent in bursts across the edge of its window, behind a
+ * slow key store, are all refused after its one acceptance, and 300 copies of a fresh token at the
+ * edge are accepted at most once; a ready `{ verifier }` works. Keys are generated per run: no mocks.
+ * Bursts to a real server are HTTP/1.1-pipelined on one connection (a raw `node:net` socket).
  *
  * Every scenario runs against an in-process client (when the harness has `inject`) and against a
  * real server on 127.0.0.1 driven by `createSigner().fetch` (when it has `listen`); a harness with
@@ -221,7 +228,15 @@ export function describeAdapter(name: string, harness: AdapterHarness, options: 
   if (inject) {
     modes.push([
       'in-process',
-      async (adapterOptions) => ({ send: await inject(adapterOptions), close: async () => undefined }),
+      async (adapterOptions) => {
+        const send = await inject(adapterOptions)
+        return {
+          send,
+          burst: (path, headers, count) =>
+            Promise.all(Array.from({ length: count }, async () => read(await send(path, { headers })))),
+          close: async () => undefined,
+        }
+      },
     ])
   }
   if (listen) {
@@ -231,6 +246,11 @@ export function describeAdapter(name: string, harness: AdapterHarness, options: 
         const app = await listen(adapterOptions)
         return {
           send: (path, init) => fetch(`${app.url}${path}`, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }),
+          burst: async (path, headers, count) => {
+            // Node only, and only here: in-process harnesses (workerd) never load it.
+            const { sendPipelined } = await import('./raw-http.ts')
+            return sendPipelined(app.url, path, headers, count)
+          },
           close: () => app.close(),
         }
       },
@@ -268,12 +288,19 @@ export function describeAdapter(name: string, harness: AdapterHarness, options: 
         rejected.push(error.code)
       }
       const start = async (
-        overrides: { keys?: KeyStore; nonces?: NonceStore; optional?: boolean; readyVerifier?: boolean } = {},
+        overrides: {
+          keys?: KeyStore
+          nonces?: NonceStore
+          optional?: boolean
+          readyVerifier?: boolean
+          toleranceSeconds?: number
+        } = {},
       ) => {
         const verifierOptions = {
           keys: overrides.keys ?? new MemoryKeyStore({ billing: [ed25519.publicKey, rsa.publicKey] }),
           nonces: overrides.nonces ?? new MemoryNonceStore(),
           onRejected,
+          ...(overrides.toleranceSeconds === undefined ? {} : { toleranceSeconds: overrides.toleranceSeconds }),
         }
         const optional = overrides.optional ?? false
         const client = await open(
@@ -290,7 +317,7 @@ export function describeAdapter(name: string, harness: AdapterHarness, options: 
             fetch: (input, init) => client.send(String(input), init),
           })
         const signed = async (signerOptions?: Parameters<typeof signer>[0]) => read(await signer(signerOptions).fetch(PATH))
-        return { get, signer, signed }
+        return { get, signer, signed, burst: client.burst }
       }
 
       /** A rejection: the status, the `WWW-Authenticate` error, and for JSON adapters the body. */
@@ -454,6 +481,47 @@ export function describeAdapter(name: string, harness: AdapterHarness, options: 
         expect(statuses.filter((status) => status === 200)).toHaveLength(1)
         expect(statuses.filter((status) => status === 401)).toHaveLength(49)
         expect(rejected).toEqual(Array.from({ length: 49 }, () => 'replay'))
+      })
+
+      it('accepts a token once when 300 copies arrive in bursts across the edge of its window, behind a slow key store', { timeout: Math.max(timeout, 30_000) }, async () => {
+        const tolerance = 2
+        let lookups = 0
+        const healthy = new MemoryKeyStore({ billing: [ed25519.publicKey] })
+        const slowKeys: KeyStore = {
+          getKeys: async (username) => {
+            await sleep(lookups++ % 8)
+            return healthy.getKeys(username)
+          },
+        }
+        const app = await start({ keys: slowKeys, toleranceSeconds: tolerance })
+        // Its window closes 1 to 2 s from now: first used well before that, then replayed across the edge.
+        const time = Math.floor(Date.now() / 1000) - tolerance + 1
+        const authorization = await app.signer({ now: () => time }).authorization()
+        expect(whoami(await app.get(authorization)).auth?.time).toBe(time)
+        const edge = (time + tolerance + 1) * 1000
+        const bursts: Promise<{ status: number; body: string }[]>[] = []
+        for (const at of [edge - 150, edge - 60, edge - 15, edge + 5, edge + 40]) {
+          await sleep(Math.max(0, at - Date.now()))
+          bursts.push(app.burst(PATH, { authorization }, 60))
+        }
+        const replies = (await Promise.all(bursts)).flat()
+        expect(replies).toHaveLength(300)
+        expect(replies.map((reply) => reply.status).filter((status) => status !== 401)).toEqual([])
+        expect(new Set(rejected)).toEqual(new Set(rejected.filter((code) => code === 'replay' || code === 'invalid_time')))
+        expect(rejected).toHaveLength(300)
+      })
+
+      it('accepts a fresh token at most once when 300 copies arrive at once, pipelined, right at the edge of its window', { timeout: Math.max(timeout, 30_000) }, async () => {
+        const tolerance = 2
+        const app = await start({ toleranceSeconds: tolerance })
+        const time = Math.floor(Date.now() / 1000) - tolerance + 1
+        const authorization = await app.signer({ now: () => time }).authorization()
+        const edge = (time + tolerance + 1) * 1000
+        await sleep(Math.max(0, edge - 20 - Date.now()))
+        const replies = await app.burst(PATH, { authorization }, 300)
+        const statuses = replies.map((reply) => reply.status)
+        expect(statuses.filter((status) => status !== 200 && status !== 401)).toEqual([])
+        expect(statuses.filter((status) => status === 200).length).toBeLessThanOrEqual(1)
       })
 
       it('accepts a ready { verifier }', { timeout }, async () => {

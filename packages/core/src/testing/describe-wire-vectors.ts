@@ -25,7 +25,7 @@ const REASONS: Record<string, AjwtErrorCode> = {
 function verifierFor(keyName: string, now: number) {
   const key = importPublicKey(vectors.keys[keyName as KeyName].public_spki_pem)
   const keys = { getKeys: async (): Promise<readonly PublicKey[]> => [await key] }
-  const nonces = new MemoryNonceStore({ now: () => now })
+  const nonces = new MemoryNonceStore()
   return createVerifier({ keys, nonces, now: () => now, toleranceSeconds: vectors.tolerance_seconds })
 }
 

@@ -13,12 +13,13 @@ import {
   signToken,
   vectors,
 } from '../../test/helpers.ts'
-import type { AjwtError, AjwtErrorCode } from '../errors/ajwt-error.ts'
+import { AjwtError, type AjwtErrorCode } from '../errors/ajwt-error.ts'
 import { generateKeyPair } from '../keys/generate-key-pair.ts'
 import { importPublicKey } from '../keys/import-public-key.ts'
 import type { PublicKey } from '../keys/public-key.ts'
 import { MemoryNonceStore } from '../stores/memory-nonce-store.ts'
 import type { KeyStore, NonceStore } from '../stores/types.ts'
+import { loadStandIns } from './check-signature.ts'
 import { createVerifier } from './create-verifier.ts'
 import type { Auth, VerifierOptions, VerifyResult } from './types.ts'
 
@@ -446,18 +447,22 @@ describe('createVerifier: what the client sees', () => {
     }
   })
 
-  it('records each (username, time, nonce) until the token can no longer be accepted', async () => {
+  it('asks the store to keep each claim while any server could still accept the token, plus the clock skew', async () => {
     const { verifier, nonces } = setup()
     await verifier.verify(`JWT ${edToken({ nonce: 'abc', time: NOW - 3 })}`)
-    // Whole seconds are compared: a token of NOW - 3 passes until the clock reaches NOW + 18.
-    expect(nonces.calls).toEqual([['guido', NOW - 3, 'abc', NOW - 3 + 20 + 1]])
+    // Whole seconds are compared: a token of NOW - 3 passes until the clock reaches NOW + 18,
+    // i.e. 18 s from now; the record lives 10 s (the default skew) longer.
+    expect(nonces.calls).toEqual([{ username: 'guido', time: NOW - 3, nonce: 'abc', ttlMs: 28_000 }])
+    const skewed = setup({ clockSkewSeconds: 2.5, now: () => NOW + 0.25 })
+    await skewed.verifier.verify(`JWT ${edToken({ nonce: 'abc', time: NOW + 20 })}`)
+    expect(skewed.nonces.calls).toEqual([{ username: 'guido', time: NOW + 20, nonce: 'abc', ttlMs: 43_250 }])
   })
 
-  it('a token cannot be replayed at the very edge of its window (real MemoryNonceStore)', async () => {
+  it('a token cannot be replayed at the very edge of its window (real MemoryNonceStore, same clock)', async () => {
     let clock = NOW
     const verifier = createVerifier({
       keys: new RecordingKeyStore({ guido: [edKey] }),
-      nonces: new MemoryNonceStore({ now: () => clock }),
+      nonces: new MemoryNonceStore({ clock: () => clock * 1000 }),
       now: () => clock,
     })
     const early = `JWT ${edToken({ time: NOW + 20 })}`
@@ -475,7 +480,92 @@ describe('createVerifier: what the client sees', () => {
       expect(await codeOf(verifier.verify(early)), String(at)).toBe('replay')
     }
   })
+
+  it('the verifier and its store need not share a clock: a store clock far ahead never releases a live claim', async () => {
+    let storeClock = 0
+    const verifier = createVerifier({
+      keys: new RecordingKeyStore({ guido: [edKey] }),
+      nonces: new MemoryNonceStore({ clock: () => storeClock }),
+      now: () => NOW,
+    })
+    const token = `JWT ${edToken()}`
+    expect(await codeOf(verifier.verify(token))).toBe('ok')
+    // 30 s later on the store's clock: the verifier (still at NOW) could accept the token, the store still holds it.
+    storeClock = 30_000
+    expect(await codeOf(verifier.verify(token))).toBe('replay')
+  })
+
+  it('refuses a token whose window closes while it is being verified, even though its claim succeeded', async () => {
+    let clock = NOW + 20.5
+    const nonces = new RecordingNonceStore()
+    const slowKeys: KeyStore = {
+      getKeys: async () => {
+        clock = NOW + 20.9
+        return [edKey]
+      },
+    }
+    const claimingLate: NonceStore = {
+      claim: async (claim) => {
+        clock = NOW + 21
+        return nonces.claim(claim)
+      },
+    }
+    const rejected: AjwtError[] = []
+    const verifier = createVerifier({ keys: slowKeys, nonces: claimingLate, now: () => clock, onRejected: (e) => rejected.push(e) })
+    expect(await codeOf(verifier.verify(`JWT ${edToken()}`))).toBe('invalid_time')
+    expect(nonces.calls).toHaveLength(1)
+    expect(rejected[0]!.detail).toMatch(/window closed while/)
+
+    // Closed before the claim: no claim at all.
+    clock = NOW + 20.5
+    const closing: KeyStore = {
+      getKeys: async () => {
+        clock = NOW + 21
+        return [edKey]
+      },
+    }
+    const before = createVerifier({ keys: closing, nonces, now: () => clock })
+    expect(await codeOf(before.verify(`JWT ${edToken()}`))).toBe('invalid_time')
+    expect(nonces.calls).toHaveLength(1)
+  })
+
+  it('only an answer of exactly true is fresh: truthy answers are not', async () => {
+    for (const answer of [1, 'true', 'OK', {}, [true], null, undefined]) {
+      const store = { claim: async () => answer } as unknown as NonceStore
+      const { verifier, rejected } = setup({ nonces: store })
+      expect(await codeOf(verifier.verify(`JWT ${edToken()}`)), String(answer)).not.toBe('ok')
+      expect(['store_unavailable', 'replay']).toContain(rejected[0]!.code)
+    }
+  })
+
+  it("keeps a store's own reason in the detail when it throws an AjwtError", async () => {
+    const { verifier, rejected } = setup({
+      keys: { getKeys: async () => { throw new AjwtError('store_unavailable', 'JWKS URL refused: http: is not allowed') } },
+    })
+    expect(await codeOf(verifier.verify(`JWT ${edToken()}`))).toBe('store_unavailable')
+    expect(rejected[0]!.detail).toContain('JWKS URL refused: http: is not allowed')
+  })
 })
+
+/** Counts the checks spent on the stand-in keys (the cost of refusing without a real key). */
+async function countStandInChecks() {
+  const standIns = await loadStandIns()
+  const counts = { ed25519: 0, rsa: 0 }
+  for (const type of ['ed25519', 'rsa'] as const) {
+    const key = standIns[type]
+    const original = key.verifySignature
+    key.verifySignature = (...args) => {
+      counts[type]++
+      return original.apply(key, args)
+    }
+  }
+  return {
+    standInChecks: () => ({ ...counts }),
+    restore: () => {
+      for (const type of ['ed25519', 'rsa'] as const) delete (standIns[type] as Partial<PublicKey>).verifySignature
+    },
+  }
+}
 
 const pairs = await Promise.all([0, 1, 2, 3].map(() => generateKeyPair('ed25519')))
 
@@ -509,11 +599,48 @@ describe('createVerifier: choosing the key', () => {
     expect(checks()).toEqual([1, 0, 0, 0, 0])
   })
 
-  it('an unknown kid checks no key at all', async () => {
-    const { verifier, checks } = await userWithKeys()
-    const token = signToken({ alg: 'EdDSA', kid: vectors.keys.ed25519.kid }, claims(), 'ed25519')
-    expect(await codeOf(verifier.verify(`JWT ${token}`))).toBe('invalid_signature')
-    expect(checks()).toEqual([0, 0, 0, 0, 0])
+  it('a kid that matches no key falls back to trying the keys of its algorithm, as the reference does', async () => {
+    const { verifier, counted, checks } = await userWithKeys()
+    const foreign = signToken({ alg: 'EdDSA', kid: vectors.keys.ed25519.kid }, claims(), 'ed25519')
+    expect(await codeOf(verifier.verify(`JWT ${foreign}`))).toBe('invalid_signature')
+    expect(checks()).toEqual([1, 1, 1, 1, 0])
+    const otherKid = signToken({ alg: 'EdDSA', kid: 'computed-differently' }, claims(), signers[1]!)
+    const result = await verifier.verify(`JWT ${otherKid}`)
+    expect(result.ok && result.auth.kid).toBe(counted[1]!.kid)
+    expect(checks()).toEqual([2, 2, 1, 1, 0])
+  })
+
+  it('tries at most maxKeysTried keys: a user with more must send a matching kid', async () => {
+    const many = await Promise.all(Array.from({ length: 3 }, () => generateKeyPair('ed25519')))
+    const counted = (await Promise.all(many.map((p) => importPublicKey(p.publicKey)))).map(countingKey)
+    const verifier = createVerifier({
+      keys: new RecordingKeyStore({ guido: counted }),
+      nonces: new RecordingNonceStore(),
+      now: () => NOW,
+      maxKeysTried: 2,
+    })
+    const signer = { privatePem: many[2]!.privateKey, publicPem: many[2]!.publicKey }
+    for (const header of [{ alg: 'EdDSA' }, { alg: 'EdDSA', kid: 'unknown-kid' }]) {
+      expect(await codeOf(verifier.verify(`JWT ${signToken(header, claims(), signer)}`))).toBe('kid_required')
+    }
+    expect(counted.map((k) => k.checks)).toEqual([0, 0, 0])
+    const named = signToken({ alg: 'EdDSA', kid: counted[2]!.kid }, claims(), signer)
+    expect(await codeOf(verifier.verify(`JWT ${named}`))).toBe('ok')
+    expect(counted.map((k) => k.checks)).toEqual([0, 0, 1])
+  })
+
+  it('an unknown user, or a user without a key of the algorithm, costs one signature check like a bad signature', async () => {
+    const { standInChecks, restore } = await countStandInChecks()
+    try {
+      const { verifier } = await userWithKeys()
+      expect(await codeOf(verifier.verify(`JWT ${edToken({ username: 'mallory' })}`))).toBe('unknown_user')
+      const rsaForEd = signToken({ alg: 'RS256' }, claims({ username: 'eddie' }), 'rsa')
+      const eddie = createVerifier({ keys: new RecordingKeyStore({ eddie: [edKey] }), nonces: new RecordingNonceStore(), now: () => NOW })
+      expect(await codeOf(eddie.verify(`JWT ${rsaForEd}`))).toBe('invalid_algorithm')
+      expect(standInChecks()).toEqual({ ed25519: 1, rsa: 1 })
+    } finally {
+      restore()
+    }
   })
 
   it('a store that changes its (unfrozen) array in place is followed: a removed key no longer verifies', async () => {
@@ -576,6 +703,11 @@ describe('createVerifier: options', () => {
       { keys, nonces, maxHeaderLength: 0 },
       { keys, nonces, maxHeaderLength: 1.5 },
       { keys, nonces, maxHeaderLength: '8192' },
+      { keys, nonces, clockSkewSeconds: -1 },
+      { keys, nonces, clockSkewSeconds: Number.NaN },
+      { keys, nonces, clockSkewSeconds: '10' },
+      { keys, nonces, maxKeysTried: 0 },
+      { keys, nonces, maxKeysTried: 2.5 },
     ]
     for (const options of bad) {
       await expectAjwtError(() => createVerifier(options as VerifierOptions), 'invalid_options', /./)

@@ -45,6 +45,19 @@ export interface VerifierOptions {
   nonces: NonceStore
   /** How far a token's `time` may be from the server clock, in seconds. Default 20. */
   toleranceSeconds?: number
+  /**
+   * The most, in seconds, that the clocks of the servers sharing one nonce store may differ
+   * (and that one server's clock may step back). Nonce records are kept this much longer than
+   * this server could still accept the token, so that a server whose clock lags never accepts
+   * it again. Default 10: raise it if your servers' clocks are not kept in sync.
+   */
+  clockSkewSeconds?: number
+  /**
+   * The most keys one token's signature is checked against when its `kid` names none of the
+   * user's keys (or it has none, like the Python reference's tokens). A user with more keys of
+   * that algorithm must send the `kid` of one. Default 8.
+   */
+  maxKeysTried?: number
   /** The Authorization scheme word, matched case-insensitively. Default `JWT`. */
   scheme?: string
   /** The server clock in unix seconds (for tests). */
