@@ -143,6 +143,12 @@ const ERROR_CODES: Record<AjwtErrorCode, true> = {
   invalid_signature: true,
   kid_required: true,
   replay: true,
+  method_mismatch: true,
+  url_mismatch: true,
+  query_mismatch: true,
+  body_mismatch: true,
+  binding_required: true,
+  body_too_large: true,
   store_unavailable: true,
   invalid_key: true,
   invalid_options: true,
@@ -494,10 +500,18 @@ export function describeAdapter(name: string, harness: AdapterHarness, options: 
           },
         }
         const app = await start({ keys: slowKeys, toleranceSeconds: tolerance })
-        // Its window closes 1 to 2 s from now: first used well before that, then replayed across the edge.
-        const time = Math.floor(Date.now() / 1000) - tolerance + 1
-        const authorization = await app.signer({ now: () => time }).authorization()
-        expect(whoami(await app.get(authorization)).auth?.time).toBe(time)
+        // Its window closes 1 to 2 s after it is made: first used well before that, then replayed
+        // across the edge. A machine so loaded that the window closed first makes another.
+        let time = 0
+        let authorization = ''
+        for (let attempt = 0; attempt < 5 && !authorization; attempt++) {
+          time = Math.floor(Date.now() / 1000) - tolerance + 1
+          const candidate = await app.signer({ now: () => time }).authorization()
+          const first = await app.get(candidate)
+          if (first.status === 200) authorization = candidate
+        }
+        expect(authorization, 'no token was accepted before its window closed').not.toBe('')
+        rejected = rejected.filter((code) => code !== 'invalid_time')
         const edge = (time + tolerance + 1) * 1000
         const bursts: Promise<{ status: number; body: string }[]>[] = []
         for (const at of [edge - 150, edge - 60, edge - 15, edge + 5, edge + 40]) {

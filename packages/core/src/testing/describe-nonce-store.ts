@@ -161,11 +161,22 @@ export function describeNonceStore(
         keys = new MemoryKeyStore({ [user]: [pair.publicKey] })
       }, 60_000)
 
-      /** A token whose window, on a clock reading `clock()`, closes in 1 to 2 s, and when (on that clock). */
-      const closingToken = async (clock: () => number, tolerance = TOLERANCE) => {
-        const time = Math.floor(clock()) - tolerance + 1
-        const authorization = await createSigner({ username: user, privateKey, now: () => time }).authorization()
-        return { authorization, closesAt: time + tolerance + 1 }
+      /**
+       * A token whose window, on a clock reading `clock()`, closes 1 to 2 s after it is made, and
+       * when (on that clock), once `verifier` has accepted it: a machine so loaded that the window
+       * closed first just makes another (the scenario needs one acceptance, not a fast machine).
+       */
+      const acceptedClosingToken = async (verifier: Verifier, clock: () => number, tolerance = TOLERANCE) => {
+        const refusals: string[] = []
+        for (let attempt = 0; attempt < 5; attempt++) {
+          const time = Math.floor(clock()) - tolerance + 1
+          const authorization = await createSigner({ username: user, privateKey, now: () => time }).authorization()
+          const first = await verifier.verify(authorization)
+          if (first.ok) return { authorization, closesAt: time + tolerance + 1 }
+          refusals.push(first.error.detail)
+          expect(first.error.code).toBe('invalid_time')
+        }
+        throw new Error(`no token was accepted before its window closed: ${refusals.join('; ')}`)
       }
 
       /**
@@ -192,9 +203,7 @@ export function describeNonceStore(
           const nonces = await factory()
           const clock = () => Date.now() / 1000 + offset
           const verifier = createVerifier({ keys, nonces, now: clock, toleranceSeconds: TOLERANCE })
-          const { authorization } = await closingToken(clock)
-          const first = await verifier.verify(authorization)
-          expect(first.ok, first.ok ? '' : first.error.detail).toBe(true)
+          const { authorization } = await acceptedClosingToken(verifier, clock)
           expect(await replayUntilClosed(verifier, authorization)).toBe(0)
         })
       }
@@ -207,8 +216,7 @@ export function describeNonceStore(
         const first = createVerifier({ ...options, now: ahead })
         const second = createVerifier({ ...options, now: behind })
         // Accepted as late as the fast clock allows: the slow one accepts it for 4 s more.
-        const { authorization } = await closingToken(ahead, SHARED_TOLERANCE)
-        expect((await first.verify(authorization)).ok).toBe(true)
+        const { authorization } = await acceptedClosingToken(first, ahead, SHARED_TOLERANCE)
         expect(await replayUntilClosed(second, authorization)).toBe(0)
       })
 
@@ -223,18 +231,17 @@ export function describeNonceStore(
         }
         const verifier = createVerifier({ keys: slowKeys, nonces, toleranceSeconds: TOLERANCE })
         const clock = () => Date.now() / 1000
-        const { authorization, closesAt } = await closingToken(clock)
+        const { authorization, closesAt } = await acceptedClosingToken(verifier, clock)
         const edge = closesAt * 1000
-        const verdicts: Promise<boolean>[] = [verifier.verify(authorization).then((result) => result.ok)]
-        expect(await verdicts[0]).toBe(true)
+        const verdicts: Promise<boolean>[] = []
         // Waves of 25 every 10 ms, from 100 ms before the window closes to 100 ms after.
         await sleep(Math.max(0, edge - 100 - Date.now()))
         for (let wave = 0; wave < 20; wave++) {
           for (let i = 0; i < 25; i++) verdicts.push(verifier.verify(authorization).then((result) => result.ok))
           await sleep(10)
         }
-        const accepted = (await Promise.all(verdicts)).filter(Boolean)
-        expect(accepted).toHaveLength(1)
+        // The one acceptance came before the bursts; none of the 500 copies is accepted again.
+        expect((await Promise.all(verdicts)).filter(Boolean)).toEqual([])
       })
     })
   })
