@@ -41,7 +41,7 @@ describe('two server processes sharing one PostgreSQL database', () => {
   it('accept exactly one of 200 concurrent uses of one token spread across both', async () => {
     const results = await Promise.all(sendConcurrently(servers, await signer.authorization(), 200))
     expect(results.filter((r) => r.status === 200)).toHaveLength(1)
-    expect(results.filter((r) => r.status === 401 && r.code === 'replay')).toHaveLength(199)
+    expect(results.filter((r) => r.status !== 200).map((r) => `${r.status} ${r.code}`)).toEqual(Array(199).fill('401 replay'))
   })
 
   it('with clocks 4 s apart, accept a token once: the slow one never accepts what the fast one did', async () => {

@@ -5,10 +5,10 @@ import { clockFromEnv, serveAuthenticator } from '@ajwt/test-utils/serve'
 import pg from 'pg'
 import { PostgresKeyStore, PostgresNonceStore } from '../src/index.ts'
 
-const pool = new pg.Pool({ connectionString: process.env.AJWT_DATABASE_URL, max: 5, connectionTimeoutMillis: 2000 })
+const pool = new pg.Pool({ connectionString: process.env.AJWT_DATABASE_URL, max: 5, connectionTimeoutMillis: 10_000 })
 pool.on('error', () => undefined)
 const keys = new PostgresKeyStore({ pool, cacheTtlMs: Number(process.env.AJWT_CACHE_TTL_MS ?? 5000) })
-const server = serveAuthenticator(createAuthenticator({ keys, nonces: new PostgresNonceStore({ pool }), onVerified: keys.recordUse, ...clockFromEnv() }))
+const server = serveAuthenticator(createAuthenticator({ keys, nonces: new PostgresNonceStore({ pool, timeoutMs: 10_000 }), onVerified: keys.recordUse, ...clockFromEnv() }))
 const shutdown = () => {
   server.close()
   void keys
