@@ -8,8 +8,12 @@ export { isPublicKey, MAX_RSA_BITS, MIN_RSA_BITS, type PublicKey } from './keys/
 export { isPrivateKey, type PrivateKey } from './keys/private-key.ts'
 export { toJWKS } from './keys/to-jwks.ts'
 export { createSigner, type Signer, type SignerOptions } from './signer/create-signer.ts'
+export type { RequestBody, RequestToSign } from './signer/request-claims.ts'
 export { createVerifier } from './verifier/create-verifier.ts'
 export type { Auth, Verifier, VerifierOptions, VerifyResult } from './verifier/types.ts'
+export type { BindingPolicy, BindingRequest, BodyBinding } from './binding/types.ts'
+export { requestUrl, type RequestUrlParts } from './binding/request-url.ts'
+export { checkBody, checkBodyChunks, type BoundAuth } from './binding/check-body.ts'
 export {
   createAuthenticator,
   type AjwtOptions,

@@ -1,3 +1,4 @@
+import type { BindingRequest } from '../binding/types.ts'
 import { AjwtError } from '../errors/ajwt-error.ts'
 import { credentialsFor } from '../verifier/authorization.ts'
 import { createVerifier } from '../verifier/create-verifier.ts'
@@ -33,15 +34,18 @@ export type AuthenticateResult =
   | { ok: false; error: AjwtError }
 
 /**
- * Authenticates one request from its Authorization header value. Never throws.
+ * Authenticates one request from its Authorization header value and, for request binding, the
+ * request itself (see `Verifier.verify`). Never throws.
  *
  * @example
  * ```ts
  * const authenticate: Authenticate = createAuthenticator({ keys, nonces })
- * const result = await authenticate(request.headers.get('authorization'))
+ * const result = await authenticate(request.headers.get('authorization'), {
+ *   method: request.method, url: request.url, headers: request.headers, hasBody: request.body !== null,
+ * })
  * ```
  */
-export type Authenticate = (authorization: string | null | undefined) => Promise<AuthenticateResult>
+export type Authenticate = (authorization: string | null | undefined, request?: BindingRequest) => Promise<AuthenticateResult>
 
 const PASS: AuthenticateResult = Object.freeze({ ok: true, auth: undefined }) as AuthenticateResult
 
@@ -61,12 +65,12 @@ export function createAuthenticator(options: AjwtOptions): Authenticate {
     throw new AjwtError('invalid_options', 'ajwt options are required: { keys, nonces } or { verifier }')
   }
   const verifier = 'verifier' in options && options.verifier ? options.verifier : createVerifier(options as VerifierOptions)
-  if (!options.optional) return (authorization) => verifier.verify(authorization)
+  if (!options.optional) return (authorization, request) => verifier.verify(authorization, request)
   const schemeLower = verifier.scheme.toLowerCase()
-  return (authorization) => {
+  return (authorization, request) => {
     if (typeof authorization !== 'string' || authorization === '' || credentialsFor(authorization, schemeLower) === undefined) {
       return Promise.resolve(PASS)
     }
-    return verifier.verify(authorization)
+    return verifier.verify(authorization, request)
   }
 }

@@ -27,3 +27,18 @@ export type DecodeBase64urlText = (text: string) => string
 
 /** The bytes of ASCII text, such as a JWS signing input. */
 export type AsciiBytes = (text: string) => Uint8Array<ArrayBuffer>
+
+/**
+ * SHA-256 fed chunk by chunk, for a request body checked as it streams. `update` may return a
+ * promise (a stream-backed hash): await it before the next chunk.
+ */
+export interface Sha256 {
+  update(chunk: Uint8Array): void | Promise<void>
+  /** The digest as base64url without padding; call once, after the last `update`. */
+  digest(): Promise<string>
+}
+
+export type CreateSha256 = () => Sha256
+
+/** The base64url (no padding) SHA-256 of some bytes: synchronous where the runtime allows it. */
+export type Sha256Base64url = (data: Uint8Array) => string | Promise<string>

@@ -1,6 +1,14 @@
 // The WebCrypto signature backend: workerd, Deno, Bun, browsers (and Node when asked to).
 import { base64url } from 'jose'
-import type { AsciiBytes, CreateSignatureCheck, DecodeBase64url, DecodeBase64urlText } from './types.ts'
+import type {
+  AsciiBytes,
+  CreateSha256,
+  CreateSignatureCheck,
+  DecodeBase64url,
+  DecodeBase64urlText,
+  Sha256,
+  Sha256Base64url,
+} from './types.ts'
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
@@ -55,5 +63,57 @@ export const createSignatureCheck: CreateSignatureCheck = async (publicJwk, type
     } catch {
       return false
     }
+  }
+}
+
+export const sha256Base64url: Sha256Base64url = async (data) =>
+  base64url.encode(new Uint8Array(await crypto.subtle.digest('SHA-256', data as Uint8Array<ArrayBuffer>)))
+
+// workerd's non-standard DigestStream hashes as the body streams; WebCrypto alone has no
+// incremental digest.
+interface DigestStreamLike extends WritableStream<Uint8Array> {
+  readonly digest: Promise<ArrayBuffer>
+}
+type DigestStreamConstructor = new (algorithm: string) => DigestStreamLike
+
+export const createSha256: CreateSha256 = () => {
+  const DigestStream = (crypto as unknown as { DigestStream?: DigestStreamConstructor }).DigestStream
+  return DigestStream ? streamingSha256(new DigestStream('SHA-256')) : bufferingSha256()
+}
+
+function streamingSha256(stream: DigestStreamLike): Sha256 {
+  const writer = stream.getWriter()
+  return {
+    update: (chunk) => writer.write(chunk),
+    digest: async () => {
+      await writer.close()
+      return base64url.encode(new Uint8Array(await stream.digest))
+    },
+  }
+}
+
+/**
+ * Without DigestStream (Deno, Bun, browsers, Node's WebCrypto backend) the body is BUFFERED, a
+ * copy of each chunk (the source may reuse its buffers), and hashed once at its end: at most the
+ * verifier's `maxBoundBodyBytes`, since larger bodies are refused as they arrive.
+ */
+function bufferingSha256(): Sha256 {
+  const chunks: Uint8Array[] = []
+  let size = 0
+  return {
+    update: (chunk) => {
+      chunks.push(chunk.slice())
+      size += chunk.byteLength
+    },
+    digest: async () => {
+      const all = new Uint8Array(size)
+      let at = 0
+      for (const chunk of chunks) {
+        all.set(chunk, at)
+        at += chunk.byteLength
+      }
+      chunks.length = 0
+      return sha256Base64url(all)
+    },
   }
 }

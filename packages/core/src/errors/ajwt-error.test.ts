@@ -22,3 +22,32 @@ describe('AjwtError.toResponse', () => {
     expect(body).not.toContain('ECONNREFUSED')
   })
 })
+
+describe('AjwtError: request binding', () => {
+  it('every mismatch is a 401 with the same body and challenge as any bad token', async () => {
+    const reference = new AjwtError('invalid_signature')
+    for (const code of ['method_mismatch', 'url_mismatch', 'query_mismatch', 'body_mismatch', 'binding_required'] as const) {
+      const error = new AjwtError(code, 'precise reason')
+      expect(error.status).toBe(401)
+      expect(error.statusCode).toBe(401)
+      expect(error.message).toBe('Unauthorized')
+      expect(error.headers).toEqual(reference.headers)
+      expect(error.body).toEqual(reference.body)
+      expect(await error.toResponse().text()).toBe(await reference.toResponse().text())
+    }
+  })
+
+  it('body_too_large is a 413 with an invalid_request body and no challenge', async () => {
+    const error = new AjwtError('body_too_large', 'over 16777216 bytes')
+    expect(error.status).toBe(413)
+    expect(error.statusCode).toBe(413)
+    expect(error.expose).toBe(true)
+    expect(error.message).toBe('Content Too Large')
+    expect(error.headers).toEqual({})
+    expect(error.body).toEqual({ error: 'invalid_request', message: 'The request body is too large' })
+    const res = error.toResponse()
+    expect(res.status).toBe(413)
+    expect(res.headers.get('www-authenticate')).toBeNull()
+    expect(await res.text()).not.toContain('16777216')
+  })
+})

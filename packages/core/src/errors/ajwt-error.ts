@@ -22,11 +22,20 @@ export type AjwtErrorCode =
   | 'invalid_signature'
   | 'kid_required'
   | 'replay'
+  | 'method_mismatch'
+  | 'url_mismatch'
+  | 'query_mismatch'
+  | 'body_mismatch'
+  | 'binding_required'
+  | 'body_too_large'
   | 'store_unavailable'
   | 'invalid_key'
   | 'invalid_options'
 
 const UNAVAILABLE: ReadonlySet<AjwtErrorCode> = new Set(['store_unavailable'])
+const TOO_LARGE: ReadonlySet<AjwtErrorCode> = new Set(['body_too_large'])
+// Generic on purpose: frameworks show `message` to clients.
+const MESSAGES = { 401: 'Unauthorized', 413: 'Content Too Large', 503: 'Service Unavailable' } as const
 const REQUEST_ERRORS: ReadonlySet<AjwtErrorCode> = new Set(['missing_token', 'invalid_scheme'])
 // Thrown to the developer at setup (a bad key file, bad options), never answered to a request:
 // their message is the precise reason, so that a stack trace explains itself.
@@ -69,7 +78,8 @@ export class AjwtError extends Error {
   readonly code: AjwtErrorCode
   /** A precise, human-readable reason for logs. Never send it to the client. */
   readonly detail: string
-  readonly status: 401 | 503
+  /** 401; 413 for a body too large to check its binding; 503 when a store cannot answer. */
+  readonly status: 401 | 413 | 503
   readonly headers: Readonly<Record<string, string>>
   /**
    * Koa and http-errors read this: a 401's message is generic and safe to show (and Koa then does
@@ -78,8 +88,8 @@ export class AjwtError extends Error {
   readonly expose: boolean
 
   constructor(code: AjwtErrorCode, detail: string = code, options?: { cause?: unknown }) {
-    const status = UNAVAILABLE.has(code) ? 503 : 401
-    super(SETUP_ERRORS.has(code) ? detail : status === 503 ? 'Service Unavailable' : 'Unauthorized', options)
+    const status = UNAVAILABLE.has(code) ? 503 : TOO_LARGE.has(code) ? 413 : 401
+    super(SETUP_ERRORS.has(code) ? detail : MESSAGES[status], options)
     this.code = code
     this.detail = detail
     this.status = status
@@ -88,14 +98,17 @@ export class AjwtError extends Error {
     // them (Express prints stacks outside production), so it carries none.
     if (!SETUP_ERRORS.has(code)) this.stack = `${this.name}: ${this.message}`
     const body = errorBodyFor(code)
+    // A 413 is not a challenge: the credentials were fine, the body was too large to check.
     this.headers =
       status === 503
         ? { 'www-authenticate': `JWT error="${body.error}"`, 'retry-after': '1' }
-        : { 'www-authenticate': `JWT error="${body.error}"` }
+        : status === 413
+          ? {}
+          : { 'www-authenticate': `JWT error="${body.error}"` }
   }
 
   /** Same as `status`, for frameworks (Fastify, http-errors) that read `statusCode`. */
-  get statusCode(): 401 | 503 {
+  get statusCode(): 401 | 413 | 503 {
     return this.status
   }
 
@@ -126,6 +139,7 @@ export class AjwtError extends Error {
 }
 
 function errorBodyFor(code: AjwtErrorCode): AjwtErrorBody {
+  if (TOO_LARGE.has(code)) return { error: 'invalid_request', message: 'The request body is too large' }
   if (UNAVAILABLE.has(code)) {
     return { error: 'temporarily_unavailable', message: 'Authentication is temporarily unavailable' }
   }

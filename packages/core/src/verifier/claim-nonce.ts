@@ -4,7 +4,7 @@ import type { CheckedClaims } from './check-claims.ts'
 import { describeCause } from './describe-cause.ts'
 
 /**
- * Stage 8: records `(username, time, nonce)` once, atomically. The store keeps the record for a
+ * Stage 9: records `(username, time, nonce)` once, atomically. The store keeps the record for a
  * duration measured on ITS clock: the seconds this server could still accept the token
  * (`remaining`, on this server's clock) plus `skew`, the most that the clocks of the servers
  * sharing the store may differ, so that no server whose clock lags can still accept the token

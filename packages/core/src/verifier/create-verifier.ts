@@ -1,5 +1,8 @@
 import { AjwtError, type AjwtErrorCode } from '../errors/ajwt-error.ts'
+import type { BindingRequest } from '../binding/types.ts'
 import { AUTH_SCHEME } from './authorization.ts'
+import { bindingConfig } from './binding-options.ts'
+import { checkBinding } from './check-binding.ts'
 import { checkClaims } from './check-claims.ts'
 import { checkHeader } from './check-header.ts'
 import { checkSignature, loadStandIns } from './check-signature.ts'
@@ -18,8 +21,10 @@ import type { Auth, Verifier, VerifierOptions, VerifyResult } from './types.ts'
  * `verify` never throws: it answers `{ ok: true, auth }` or `{ ok: false, error }` where
  * `error.code` says exactly why (for logs) and `error.status`/`headers`/`body` say what to send.
  * It runs a pipeline of small stages: read the header, decode the token, check the header, the
- * claims and the time, find the keys, check the signature, claim the nonce, and check the time
- * again (a token whose window closed while it was being verified is refused).
+ * claims and the time, find the keys, check the signature, check the request binding, claim the
+ * nonce, and check the time again (a token whose window closed while it was being verified is
+ * refused). Given the request (`verify(header, { method, url, headers, hasBody })`), it checks
+ * the binding claims `htm`, `htu`, `htq` and `htb` under the `binding` policy.
  *
  * @example
  * ```ts
@@ -30,6 +35,12 @@ import type { Auth, Verifier, VerifierOptions, VerifyResult } from './types.ts'
  * const result = await verifier.verify(request.headers.get('authorization'))
  * if (!result.ok) return result.error.toResponse()
  * console.log(`hello ${result.auth.username}`)
+ *
+ * // bound to the request, at this service only
+ * const api = createVerifier({ keys, nonces, binding: 'required', origins: ['https://api.example.com'] })
+ * const checked = await api.verify(request.headers.get('authorization'), {
+ *   method: request.method, url: request.url, headers: request.headers, hasBody: request.body !== null,
+ * })
  * ```
  */
 export function createVerifier(options: VerifierOptions): Verifier {
@@ -50,23 +61,28 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const maxKeysTried = positiveInteger(options.maxKeysTried ?? 8, 'maxKeysTried')
   const clock = options.now ?? (() => Date.now() / 1000)
   const { nonces, onVerified, onRejected } = options
+  const binding = bindingConfig(options)
   const findKeys = createKeyFinder(options.keys, maxKeysTried)
   loadStandIns().catch(() => undefined)
 
-  async function verify(authorization: string | null | undefined): Promise<Auth> {
+  async function verify(authorization: string | null | undefined, request: BindingRequest | undefined): Promise<Auth> {
     const token = decodeToken(readToken(authorization, schemeLower, maxHeaderLength))
     const header = checkHeader(token.header)
     const claims = checkClaims(token.claims)
     checkTime(claims, clock(), tolerance)
     const candidates = await findKeys(claims.username, header)
     const key = await checkSignature(candidates, header.alg, token.signingInput, token.signature)
+    let bodyBinding = binding && checkBinding(token.claims, request, binding)
+    if (bodyBinding instanceof Promise) bodyBinding = await bodyBinding
     await claimNonce(nonces, claims, checkTime(claims, clock(), tolerance), skew)
     try {
       checkTime(claims, clock(), tolerance)
     } catch (error) {
       throw new AjwtError('invalid_time', `the token's window closed while it was being verified: ${describeCause(error)}`)
     }
-    return { username: claims.username, kid: key.kid, time: claims.time, nonce: claims.nonce, claims: token.claims }
+    const auth: Auth = { username: claims.username, kid: key.kid, time: claims.time, nonce: claims.nonce, claims: token.claims }
+    if (bodyBinding) auth.binding = bodyBinding
+    return auth
   }
 
   const reject = (error: AjwtError): VerifyResult => {
@@ -76,8 +92,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
   return {
     scheme,
-    verify: (authorization) =>
-      verify(authorization).then(
+    verify: (authorization, request) =>
+      verify(authorization, request).then(
         (auth): VerifyResult => {
           if (onVerified) notify(onVerified, auth)
           return { ok: true, auth }

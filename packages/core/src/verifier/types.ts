@@ -1,3 +1,4 @@
+import type { BindingPolicy, BindingRequest, BodyBinding } from '../binding/types.ts'
 import type { AjwtError } from '../errors/ajwt-error.ts'
 import type { KeyStore, NonceStore } from '../stores/types.ts'
 
@@ -19,6 +20,11 @@ export interface Auth {
   nonce: string
   /** Every claim of the token, including any extra ones. */
   claims: Record<string, unknown>
+  /**
+   * Set when the token binds the request or its body: what `checkBody` checks the body against.
+   * Absent for an unbound token and with binding `'off'`.
+   */
+  binding?: BodyBinding
 }
 
 /**
@@ -64,6 +70,30 @@ export interface VerifierOptions {
   now?: () => number
   /** Authorization headers longer than this are refused before any parsing. Default 8192. */
   maxHeaderLength?: number
+  /**
+   * What to do with the request-binding claims (`htm`, `htu`, `htq`, `htb`): `'if-present'` (the
+   * default) checks those a token carries, `'required'` refuses tokens that do not bind the
+   * request, `'off'` ignores them. Checked when `verify` is given the request.
+   */
+  binding?: BindingPolicy
+  /**
+   * This service's public origins, e.g. `['https://api.example.com']`: a bound token must name one
+   * of them. Without it the request's own scheme and Host are used, which does not stop a token
+   * from being replayed at another service (whoever replays it chooses the Host). Set it.
+   */
+  origins?: string[]
+  /**
+   * A path prefix a proxy or gateway strips before the app sees the path: `'/api'` when clients
+   * call `https://example.com/api/v1/x` and the app receives `/v1/x`.
+   */
+  pathPrefix?: string
+  /**
+   * Take the scheme and host from the first `X-Forwarded-Proto` / `X-Forwarded-Host` value. Only
+   * behind a proxy that sets them (and strips clients' own). Default false; unused with `origins`.
+   */
+  trustProxy?: boolean
+  /** The largest bound body checked (`checkBody`): past it, 413 `body_too_large`. Default 16 MiB. */
+  maxBoundBodyBytes?: number
   /** Called after each accepted request (errors thrown here are ignored). */
   onVerified?: (auth: Auth) => void
   /** Called with the precise reason of each rejection: log it here (errors thrown here are ignored). */
@@ -76,10 +106,18 @@ export interface VerifierOptions {
  * @example
  * ```ts
  * const result = await verifier.verify('JWT eyJhbGciOiJFZERTQSIs…')
+ * const bound = await verifier.verify(request.headers.get('authorization'), {
+ *   method: request.method, url: request.url, headers: request.headers, hasBody: request.body !== null,
+ * })
  * ```
  */
 export interface Verifier {
   /** The scheme word this verifier answers to. */
   readonly scheme: string
-  verify(authorization: string | null | undefined): Promise<VerifyResult>
+  /**
+   * Verifies an Authorization header value; with `request`, also the request-binding claims
+   * against the request this server received (without it, binding `'required'` refuses and
+   * `'if-present'` does not compare them).
+   */
+  verify(authorization: string | null | undefined, request?: BindingRequest): Promise<VerifyResult>
 }
