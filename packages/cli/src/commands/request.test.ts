@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net'
-import type { Server } from 'node:http'
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import { readFile, writeFile } from 'node:fs/promises'
-import { MemoryKeyStore, MemoryNonceStore } from '@ajwt/core'
+import { checkBodyChunks, createVerifier, isAjwtError, MemoryKeyStore, MemoryNonceStore, requestUrl, type AjwtError, type Verifier } from '@ajwt/core'
 import { ajwt as ajwtMiddleware, ajwtErrorHandler } from '@ajwt/express'
 import express from 'express'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -130,5 +130,126 @@ describe('ajwt request against an Express server with @ajwt/express', () => {
     expectCleanFailure(await ajwt(['request', ...key, '-X', 'GET', '-d', 'x', `${base}/api/whoami`]), 2, /GET request cannot have a body/)
     expectCleanFailure(await ajwt(['request', '--user', 'alice', `${base}/api/whoami`]), 2, /missing required option --key/)
     expectCleanFailure(await ajwt(['request', ...key, '-d', '@/no/such/file', `${base}/api/echo`]), 1, /cannot read the request body file/)
+  })
+})
+
+describe('ajwt request binds the request: a node:http server with binding required', () => {
+  interface Captured {
+    method: string
+    path: string
+    headers: IncomingHttpHeaders
+    body: string
+  }
+  let bound: Server
+  let origin: string
+  let verifier: Verifier
+  // While set, the server acts as an intercepting hop: it records the request and answers 204 unchecked.
+  let intercept: Captured[] | undefined
+
+  beforeAll(async () => {
+    bound = createServer(async (req, res) => {
+      const refuse = (error: AjwtError) => {
+        res.writeHead(error.status, { ...error.headers, 'x-ajwt-code': error.code }).end(JSON.stringify(error.body))
+      }
+      if (intercept) {
+        const parts: Buffer[] = []
+        for await (const chunk of req) parts.push(chunk as Buffer)
+        intercept.push({ method: req.method!, path: req.url!, headers: req.headers, body: Buffer.concat(parts).toString('utf8') })
+        res.writeHead(204).end()
+        return
+      }
+      const length = req.headers['content-length']
+      const result = await verifier.verify(req.headers.authorization, {
+        method: req.method ?? 'GET',
+        url: requestUrl({ scheme: 'http', host: req.headers.host, target: req.url ?? '/' }),
+        headers: req.headers,
+        hasBody: length !== undefined ? Number(length) > 0 : req.headers['transfer-encoding'] !== undefined,
+      })
+      if (!result.ok) return refuse(result.error)
+      const parts: Uint8Array[] = []
+      try {
+        for await (const chunk of checkBodyChunks(req, result.auth)) parts.push(chunk)
+      } catch (error) {
+        if (isAjwtError(error)) return refuse(error)
+        throw error
+      }
+      const { claims } = result.auth
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({ user: result.auth.username, htm: claims.htm, htu: claims.htu, body: Buffer.concat(parts).toString('utf8') }),
+      )
+    })
+    await new Promise<void>((resolve) => bound.listen(0, '127.0.0.1', resolve))
+    origin = `http://127.0.0.1:${(bound.address() as AddressInfo).port}`
+    verifier = createVerifier({
+      keys: new MemoryKeyStore({ alice: [await readFile(tmp.path('alice.pub'), 'utf8')] }),
+      nonces: new MemoryNonceStore(),
+      binding: 'required',
+      origins: [origin],
+    })
+    await writeFile(tmp.path('invoice.json'), '{"amount":42}')
+  })
+
+  afterAll(async () => {
+    await new Promise<void>((resolve) => {
+      bound?.close(() => resolve())
+      bound?.closeAllConnections()
+    })
+  })
+
+  const key = () => ['--key', tmp.path('alice'), '--user', 'alice']
+  const capture = async (args: string[]): Promise<Captured> => {
+    intercept = []
+    try {
+      const result = await ajwt(['request', '-s', ...args])
+      expect(result.code, result.stderr).toBe(0)
+      expect(intercept).toHaveLength(1)
+      return intercept[0]!
+    } finally {
+      intercept = undefined
+    }
+  }
+  const replay = (captured: Captured, change: { method?: string; path?: string; body?: string } = {}) =>
+    fetch(`${origin}${change.path ?? captured.path}`, {
+      method: change.method ?? captured.method,
+      headers: { authorization: captured.headers.authorization!, 'content-type': 'application/json' },
+      body: change.body ?? captured.body,
+    })
+
+  it('accepts ajwt request -X POST -d @file: the token binds the method, the URL and the body', async () => {
+    const result = await ajwt(['request', '-X', 'POST', '-d', `@${tmp.path('invoice.json')}`, ...key(), `${origin}/api/invoices`])
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.stderr).toBe('HTTP 200 OK\n')
+    expect(JSON.parse(result.stdout)).toEqual({ user: 'alice', htm: 'POST', htu: `${origin}/api/invoices`, body: '{"amount":42}' })
+  })
+
+  it('refuses the same token replayed with another path, method or body', async () => {
+    const args = ['-X', 'POST', '-d', `@${tmp.path('invoice.json')}`, ...key(), `${origin}/api/invoices`]
+    const first = await capture(args)
+    const path = await replay(first, { path: '/api/refunds' })
+    expect(path.status).toBe(401)
+    expect(path.headers.get('x-ajwt-code')).toBe('url_mismatch')
+    const method = await replay(first, { method: 'PUT' })
+    expect(method.status).toBe(401)
+    expect(method.headers.get('x-ajwt-code')).toBe('method_mismatch')
+    const body = await replay(first, { body: '{"amount":4200}' })
+    expect(body.status).toBe(401)
+    expect(body.headers.get('x-ajwt-code')).toBe('body_mismatch')
+
+    // The capture is faithful: an untampered copy of a captured request is accepted (once).
+    const second = await capture(args)
+    const genuine = await replay(second)
+    expect(genuine.status).toBe(200)
+    expect(await genuine.json()).toMatchObject({ user: 'alice', body: '{"amount":42}' })
+    expect((await replay(second)).headers.get('x-ajwt-code')).toBe('replay')
+  })
+
+  it('refuses an unbound token from ajwt sign (binding_required), and accepts one bound by ajwt sign --method --url --body-file', async () => {
+    const unbound = (await ajwt(['sign', ...key(), '--header'])).stdout.trim()
+    const refused = await fetch(`${origin}/api/invoices`, { method: 'POST', headers: { authorization: unbound }, body: '{"amount":42}' })
+    expect(refused.status).toBe(401)
+    expect(refused.headers.get('x-ajwt-code')).toBe('binding_required')
+    const signed = await ajwt(['sign', ...key(), '--header', '--method', 'POST', '--url', `${origin}/api/invoices`, '--body-file', tmp.path('invoice.json')])
+    const accepted = await fetch(`${origin}/api/invoices`, { method: 'POST', headers: { authorization: signed.stdout.trim() }, body: '{"amount":42}' })
+    expect(accepted.status).toBe(200)
   })
 })
