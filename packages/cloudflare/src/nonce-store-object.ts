@@ -1,4 +1,4 @@
-import type { NonceClaim } from '@ajwt/core'
+import { assertNonceClaim, type NonceClaim } from '@ajwt/core'
 import { DurableObject } from 'cloudflare:workers'
 
 // Expired rows are harmless (a claim treats them as free), so the sweep may lag the earliest
@@ -57,16 +57,12 @@ export class NonceStoreObject extends DurableObject<unknown> {
    * single-threaded object.
    */
   async claim(claim: NonceClaim): Promise<boolean> {
-    // Anyone holding the binding can call this RPC, so it checks its arguments itself. TypeError,
-    // not AjwtError: only built-in error types cross the RPC boundary with their name.
-    const { username, time, nonce, ttlMs } = (claim ?? {}) as Partial<NonceClaim>
-    if (typeof username !== 'string' || typeof nonce !== 'string') {
-      throw new TypeError('NonceStoreObject.claim: username and nonce must be strings')
-    }
+    // Anyone holding the binding can call this RPC, so it checks its arguments itself (TypeErrors:
+    // only built-in error types cross the RPC boundary with their name).
+    assertNonceClaim(claim, 'NonceStoreObject')
+    const { username, time, nonce, ttlMs } = claim
+    // The table's time column is an INTEGER.
     if (!Number.isSafeInteger(time)) throw new TypeError('NonceStoreObject.claim: time must be an integer')
-    if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || !(ttlMs > 0)) {
-      throw new TypeError('NonceStoreObject.claim: ttlMs must be a positive number of milliseconds')
-    }
     const now = Date.now()
     const expiresMs = now + Math.ceil(ttlMs)
     const claimed = this.ctx.storage.sql.exec(CLAIM, username, time, nonce, expiresMs, now).toArray().length > 0

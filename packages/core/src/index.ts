@@ -23,6 +23,7 @@ export {
 export type { KeyLookupHint, KeyStore, NonceClaim, NonceStore } from './stores/types.ts'
 export { MemoryKeyStore } from './stores/memory-key-store.ts'
 export { MemoryNonceStore, type MemoryNonceStoreOptions } from './stores/memory-nonce-store.ts'
+export { assertNonceClaim } from './stores/assert-nonce-claim.ts'
 export { CompositeKeyStore } from './stores/composite-key-store.ts'
 export { JwksKeyStore, type JwksFetch, type JwksKeyStoreOptions } from './stores/jwks-key-store.ts'
 

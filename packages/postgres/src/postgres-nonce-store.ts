@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { NonceClaim, NonceStore } from '@ajwt/core'
+import { assertNonceClaim, type NonceClaim, type NonceStore } from '@ajwt/core'
 import { checkPool, positive, tableName, withTimeout, type Queryable } from './shared.ts'
 
 /**
@@ -98,13 +98,9 @@ export class PostgresNonceStore implements NonceStore {
    * const fresh = await nonces.claim({ username: 'billing', time: 1700000000, nonce: 'Zk3q…', ttlMs: 31_000 })
    * ```
    */
-  async claim({ username, time, nonce, ttlMs }: NonceClaim): Promise<boolean> {
-    if (typeof username !== 'string' || typeof nonce !== 'string' || !Number.isFinite(time)) {
-      throw new TypeError('claim({ username: string, time: number, nonce: string, ttlMs: number })')
-    }
-    if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || !(ttlMs > 0)) {
-      throw new TypeError(`PostgresNonceStore: ttlMs must be a positive number of milliseconds, got ${String(ttlMs)}`)
-    }
+  async claim(claim: NonceClaim): Promise<boolean> {
+    assertNonceClaim(claim, 'PostgresNonceStore')
+    const { username, time, nonce, ttlMs } = claim
     const id = createHash('sha256').update(`${username.length}:${username}\u0000${time}\u0000${nonce}`, 'utf8').digest()
     const result = await withTimeout(this.pool.query(this.claimSql, [id, Math.ceil(ttlMs)]), this.timeoutMs, 'a nonce claim')
     if (this.sweepIntervalMs > 0 && Date.now() >= this.nextSweep && !this.sweeping) {

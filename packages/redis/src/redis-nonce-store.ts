@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { AjwtError, type NonceClaim, type NonceStore } from '@ajwt/core'
+import { AjwtError, assertNonceClaim, type NonceClaim, type NonceStore } from '@ajwt/core'
 import { setNxFor, type RedisClient, type SetNx } from './clients.ts'
 
 /**
@@ -83,13 +83,9 @@ export class RedisNonceStore implements NonceStore {
    * const fresh = await nonces.claim({ username: 'billing', time: 1700000000, nonce: 'Zk3q…', ttlMs: 31_000 })
    * ```
    */
-  async claim({ username, time, nonce, ttlMs }: NonceClaim): Promise<boolean> {
-    if (typeof username !== 'string' || typeof nonce !== 'string' || !Number.isFinite(time)) {
-      throw new TypeError('claim({ username: string, time: number, nonce: string, ttlMs: number })')
-    }
-    if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || !(ttlMs > 0)) {
-      throw new TypeError(`RedisNonceStore: ttlMs must be a positive number of milliseconds, got ${String(ttlMs)}`)
-    }
+  async claim(claim: NonceClaim): Promise<boolean> {
+    assertNonceClaim(claim, 'RedisNonceStore')
+    const { username, time, nonce, ttlMs } = claim
     const key = this.keyFor(username, time, nonce)
     const px = String(Math.ceil(ttlMs))
     const controller = new AbortController()

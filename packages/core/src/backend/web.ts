@@ -1,5 +1,6 @@
 // The WebCrypto signature backend: workerd, Deno, Bun, browsers (and Node when asked to).
 import { base64url } from 'jose'
+import { concatBytes } from '../bytes/concat-bytes.ts'
 import type {
   AsciiBytes,
   CreateSha256,
@@ -99,19 +100,12 @@ function streamingSha256(stream: DigestStreamLike): Sha256 {
  */
 function bufferingSha256(): Sha256 {
   const chunks: Uint8Array[] = []
-  let size = 0
   return {
     update: (chunk) => {
       chunks.push(chunk.slice())
-      size += chunk.byteLength
     },
     digest: async () => {
-      const all = new Uint8Array(size)
-      let at = 0
-      for (const chunk of chunks) {
-        all.set(chunk, at)
-        at += chunk.byteLength
-      }
+      const all = concatBytes(chunks)
       chunks.length = 0
       return sha256Base64url(all)
     },

@@ -1,6 +1,8 @@
 // The few DER shapes that key files need (TLV walk, OID text, re-wrapping PKCS#1). Reading and
 // writing containers only: every cryptographic step is done by WebCrypto through jose.
 
+import { concatBytes } from '../bytes/concat-bytes.ts'
+
 export interface Tlv {
   tag: number
   start: number
@@ -73,13 +75,7 @@ export function encodeTlv(tag: number, content: Uint8Array): Uint8Array<ArrayBuf
 }
 
 export function concat(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const part of parts) {
-    out.set(part, at)
-    at += part.length
-  }
-  return out
+  return concatBytes(parts)
 }
 
 export const OID_RSA_ENCRYPTION = '1.2.840.113549.1.1.1'

@@ -1,3 +1,4 @@
+import { concatBytes } from '../bytes/concat-bytes.ts'
 import { tooLarge } from './body-bytes.ts'
 
 /**
@@ -20,11 +21,5 @@ export async function readRequestBody(request: Request, maxBodyBytes: number): P
     }
     chunks.push(value)
   }
-  const bytes = new Uint8Array(size)
-  let at = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, at)
-    at += chunk.byteLength
-  }
-  return bytes
+  return concatBytes(chunks)
 }

@@ -1,6 +1,8 @@
 // One bounded JWKS download: a deadline over the whole exchange (headers AND body), a byte cap
 // read from the stream, and no redirects. Web APIs only, so it runs unchanged in workerd.
 
+import { concatBytes } from '../bytes/concat-bytes.ts'
+
 /**
  * The `fetch` a `JwksKeyStore` calls: the global one, or any function of the same shape. It gets
  * `redirect: 'manual'` and an abort `signal`, and must hand back the response without following
@@ -91,14 +93,8 @@ async function readCapped(response: Response, maxBytes: number, signal: AbortSig
   } finally {
     signal.removeEventListener('abort', cancel)
   }
-  const bytes = new Uint8Array(total)
-  let offset = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset)
-    offset += chunk.byteLength
-  }
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+    return new TextDecoder('utf-8', { fatal: true }).decode(concatBytes(chunks))
   } catch {
     throw new Error('the body is not UTF-8 text')
   }
