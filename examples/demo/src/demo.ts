@@ -1,13 +1,15 @@
-// The ajwt demo: one process runs a server and a client that signs its requests.
+// The ajwt demo: one process runs a server and a client that signs its requests (and binds them).
 //   node src/demo.ts
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { text } from 'node:stream/consumers'
 import {
   type AjwtError,
-  createAuthenticator,
+  createNodeAuthenticator,
   createSigner,
   generateKeyPair,
   importPublicKey,
+  isAjwtError,
   MemoryKeyStore,
   MemoryNonceStore,
 } from '@ajwt/core'
@@ -24,24 +26,37 @@ const kid = (await importPublicKey(publicKey)).kid
 
 // ---- server -------------------------------------------------------------------------------
 const serverLog: string[] = []
-const authenticate = createAuthenticator({
-  keys: new MemoryKeyStore({ billing: [publicKey] }),
-  nonces: new MemoryNonceStore(),
-  onRejected: (error: AjwtError) => serverLog.push(`${error.code}: ${error.detail}`),
-})
+
+function refuse(res: ServerResponse, error: AjwtError) {
+  res.writeHead(error.status, { ...error.headers, 'content-type': 'application/json' })
+  res.end(JSON.stringify(error.body))
+}
 
 const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
-  const result = await authenticate(req.headers.authorization)
-  if (!result.ok) {
-    res.writeHead(result.error.status, { ...result.error.headers, 'content-type': 'application/json' })
-    res.end(JSON.stringify(result.error.body))
-    return
+  // Before anything reads the body: a token that binds it has it checked as it is read.
+  const result = await authenticate(req)
+  if (!result.ok) return refuse(res, result.error)
+  try {
+    const body = await text(req) // the checked body, or the AjwtError (body_mismatch)
+    res.writeHead(200, { 'content-type': 'application/json' })
+    res.end(JSON.stringify({ hello: result.auth?.username, path: req.url, ...(body ? { received: JSON.parse(body) } : {}) }))
+  } catch (error) {
+    if (isAjwtError(error)) return refuse(res, error)
+    res.writeHead(400).end()
   }
-  res.writeHead(200, { 'content-type': 'application/json' })
-  res.end(JSON.stringify({ hello: result.auth?.username, path: req.url }))
 })
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/invoices`
+const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+const url = `${origin}/invoices`
+
+// Request binding: tokens that bind their request are checked against it (method, URL, body);
+// `origins` is this service's public origin, so a token made for another service is refused.
+const authenticate = createNodeAuthenticator({
+  keys: new MemoryKeyStore({ billing: [publicKey] }),
+  nonces: new MemoryNonceStore(),
+  origins: [origin],
+  onRejected: (error: AjwtError) => serverLog.push(`${error.code}: ${error.detail}`),
+})
 
 // ---- client -------------------------------------------------------------------------------
 const signer = createSigner({ username: 'billing', privateKey })
@@ -76,6 +91,16 @@ await step('3. tampered token (adds role: admin)', 401, () =>
 )
 await step('4. no Authorization header', 401, () => fetch(url))
 await step('5. signer.fetch (a fresh token each call)', 200, () => signer.fetch(url))
+
+// signer.fetch binds the token to the request: method, URL and the exact body bytes.
+const invoice = JSON.stringify({ invoice: 42, total: 7 })
+const json = { 'content-type': 'application/json' }
+await step('6. signer.fetch POST with a JSON body', 200, () => signer.fetch(url, { method: 'POST', headers: json, body: invoice }))
+// The same kind of bound token, with the body changed by one byte on the way (total 7 → 9).
+const bound = await signer.authorization({ method: 'POST', url, body: invoice })
+await step('7. bound token, body changed by one byte', 401, () =>
+  fetch(url, { method: 'POST', headers: { ...json, authorization: bound }, body: invoice.replace('7', '9') }),
+)
 
 server.close()
 console.log(failures === 0 ? green('\nall outcomes as expected') : red(`\n${failures} unexpected outcome(s)`))

@@ -1,4 +1,4 @@
-import { createAuthenticator, type AjwtOptions, type Auth, type Authenticate } from '@ajwt/core'
+import { createFetchAuthenticator, isAjwtError, type AjwtOptions, type Auth, type AuthenticateFetch } from '@ajwt/core'
 
 /**
  * Options for {@link withAjwt}: the options themselves, or a function building them from `env`.
@@ -69,26 +69,32 @@ export function withAjwt<Env>(handler: AuthenticatedHandler<Env, Auth>, options:
   const authenticatorFor = once(options)
   return {
     async fetch(request, env, ctx) {
-      const result = await authenticatorFor(env)(request.headers.get('authorization'))
+      const result = await authenticatorFor(env)(request)
       if (!result.ok) return result.error.toResponse()
-      // auth is undefined only in optional mode, where the overloads typed the handler to expect it.
-      return handler(request, env, ctx, result.auth as Auth)
+      try {
+        // auth is undefined only in optional mode, where the overloads typed the handler to expect it.
+        return await handler(result.request, env, ctx, result.auth as Auth)
+      } catch (error) {
+        // A bound body that failed its check (body_mismatch 401, body_too_large 413) as the handler read it.
+        if (isAjwtError(error)) return error.toResponse()
+        throw error
+      }
     },
   }
 }
 
-function once<Env>(options: WithAjwtOptions<Env>): (env: Env) => Authenticate {
+function once<Env>(options: WithAjwtOptions<Env>): (env: Env) => AuthenticateFetch {
   if (typeof options !== 'function') {
-    const authenticate = createAuthenticator(options)
+    const authenticate = createFetchAuthenticator(options)
     return () => authenticate
   }
   // `env` is one object per isolate: a WeakMap keyed by it builds the stores once, not per request.
-  const built = new WeakMap<object, Authenticate>()
+  const built = new WeakMap<object, AuthenticateFetch>()
   return (env) => {
     const key = env as object
     let authenticate = built.get(key)
     if (!authenticate) {
-      authenticate = createAuthenticator(options(env))
+      authenticate = createFetchAuthenticator(options(env))
       built.set(key, authenticate)
     }
     return authenticate

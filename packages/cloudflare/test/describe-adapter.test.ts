@@ -8,6 +8,8 @@ import { whoamiWorker } from './whoami.ts'
 describeAdapter('@ajwt/cloudflare withAjwt, in workerd', {
   body: 'json',
   openPath: '/open',
+  echo: true,
+  injectStreams: true,
   inject: (options) => {
     const worker = whoamiWorker(options)
     return async (path, init) => {

@@ -20,6 +20,13 @@ export {
   type Authenticate,
   type AuthenticateResult,
 } from './authenticate/create-authenticator.ts'
+export { createNodeAuthenticator, type AuthenticateNode } from './authenticate/create-node-authenticator.ts'
+export type { NodeIncomingMessage } from './binding/guard-node-body.ts'
+export {
+  createFetchAuthenticator,
+  type AuthenticateFetch,
+  type FetchAuthenticateResult,
+} from './authenticate/create-fetch-authenticator.ts'
 export type { KeyLookupHint, KeyStore, NonceClaim, NonceStore } from './stores/types.ts'
 export { MemoryKeyStore } from './stores/memory-key-store.ts'
 export { MemoryNonceStore, type MemoryNonceStoreOptions } from './stores/memory-nonce-store.ts'

@@ -16,10 +16,15 @@ const whoamiApp = (options: AjwtOptions) =>
     .get('/whoami', (req, res) => {
       res.json({ auth: req.auth ?? null, authorization: req.headers.authorization ?? null })
     })
+    // express.text() downstream of ajwt: it reads the checked body, or fails with the AjwtError.
+    .all(/^\/echo(?:\/.*)?$/, express.text({ type: () => true, limit: '8mb' }), (req, res) => {
+      res.json({ auth: req.auth ?? null, body: typeof req.body === 'string' ? req.body : '' })
+    })
 
 describeAdapter('@ajwt/express with Express default error handling', {
   body: 'any',
   openPath: '/open',
+  echo: true,
   listen: (options) => listenOnLoopback(createServer(whoamiApp(options))),
   inject: (options) => supertestFetch(request(createServer(whoamiApp(options)))),
 })
@@ -52,6 +57,32 @@ describe('@ajwt/express', () => {
     const res = await request(app).get('/api/reports').set('authorization', await billing().authorization())
     expect(res.body).toEqual({ username: 'billing' })
     expect(reached).toBe(1)
+  })
+
+  it('the same middleware mounted on a path and on a route authenticates a request once (no replay), body included', async () => {
+    const auth = ajwt(options())
+    const app = express()
+    app.use('/api', auth)
+    app.post('/api/orders', auth, express.json(), (req, res) => {
+      res.json({ username: req.auth?.username, order: req.body })
+    })
+    const server = createServer(app)
+    const listening = await listenOnLoopback(server)
+    try {
+      const order = JSON.stringify({ sku: 'A-1', qty: 2 })
+      const url = `${listening.url}/api/orders`
+      const send = async (authorization: string, body = order) =>
+        fetch(url, { method: 'POST', body, headers: { authorization, 'content-type': 'application/json' } })
+      const authorization = await billing().authorization({ method: 'POST', url, body: order })
+      const res = await send(authorization)
+      expect(res.status).toBe(200)
+      expect(await res.json()).toEqual({ username: 'billing', order: { sku: 'A-1', qty: 2 } })
+      expect((await send(authorization)).status).toBe(401)
+      const tampered = await send(await billing().authorization({ method: 'POST', url, body: order }), order.replace('2', '9'))
+      expect(tampered.status).toBe(401)
+    } finally {
+      await listening.close()
+    }
   })
 
   it('ajwtErrorHandler answers with the JSON body, the same for an unknown user and a bad signature', async () => {

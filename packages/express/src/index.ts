@@ -1,4 +1,4 @@
-import { type AjwtOptions, type Auth, createAuthenticator, isAjwtError } from '@ajwt/core'
+import { type AjwtOptions, type Auth, createNodeAuthenticator, isAjwtError } from '@ajwt/core'
 import type { ErrorRequestHandler, RequestHandler } from 'express'
 
 export type { AjwtError, AjwtOptions, Auth } from '@ajwt/core'
@@ -32,9 +32,9 @@ declare global {
  * ```
  */
 export function ajwt(options: AjwtOptions): RequestHandler {
-  const authenticate = createAuthenticator(options)
+  const authenticate = createNodeAuthenticator(options)
   return async (req, _res, next) => {
-    const result = await authenticate(req.headers.authorization)
+    const result = await authenticate(req, req.originalUrl)
     if (!result.ok) return next(result.error)
     // Optional mode, a request that is not ours: leave req untouched.
     if (result.auth) req.auth = result.auth

@@ -15,6 +15,10 @@ function whoamiApp(options: AjwtOptions): FastifyInstance {
   app.register(async (scope) => {
     await scope.register(ajwt, options)
     scope.get('/whoami', whoami)
+    // Fastify's own text/plain parser reads the checked body, or fails with the AjwtError.
+    const echo = async (request: FastifyRequest) => ({ auth: request.auth ?? null, body: typeof request.body === 'string' ? request.body : '' })
+    scope.all('/echo', { bodyLimit: 8 * 1024 * 1024 }, echo)
+    scope.all('/echo/*', { bodyLimit: 8 * 1024 * 1024 }, echo)
   })
   return app
 }
@@ -23,7 +27,14 @@ function whoamiApp(options: AjwtOptions): FastifyInstance {
 const injector =
   (app: FastifyInstance): AdapterFetch =>
   async (path, init) => {
-    const res = await app.inject({ method: 'GET', url: path, headers: Object.fromEntries(new Headers(init?.headers)) })
+    const body = init?.body
+    if (body !== undefined && body !== null && typeof body !== 'string') throw new TypeError('this injector sends string bodies only')
+    const res = await app.inject({
+      method: (init?.method ?? 'GET') as 'GET',
+      url: path,
+      headers: Object.fromEntries(new Headers(init?.headers)),
+      ...(typeof body === 'string' ? { payload: body } : {}),
+    })
     return webResponse(res.statusCode, res.headers, res.body)
   }
 
@@ -34,6 +45,7 @@ async function listen(app: FastifyInstance) {
 describeAdapter('@ajwt/fastify', {
   body: 'json',
   openPath: '/open',
+  echo: true,
   listen: (options) => listen(whoamiApp(options)),
   inject: (options) => injector(whoamiApp(options)),
 })
@@ -75,6 +87,19 @@ describe('@ajwt/fastify on chosen routes (addHook: false, onRequest: app.ajwt)',
     } finally {
       await server.close()
     }
+  })
+})
+
+describe('@ajwt/fastify hook and app.ajwt on one route', () => {
+  it('authenticates the request once (no replay)', async () => {
+    const app = Fastify()
+    await app.register(ajwt, { keys: new MemoryKeyStore({ billing: [client.publicKey] }), nonces: new MemoryNonceStore() })
+    app.get('/twice', { onRequest: app.ajwt }, whoami)
+    const authorization = await createSigner({ username: 'billing', privateKey: client.privateKey }).authorization()
+    const first = await app.inject({ url: '/twice', headers: { authorization } })
+    expect(first.statusCode).toBe(200)
+    expect(first.json()).toMatchObject({ auth: { username: 'billing' } })
+    expect((await app.inject({ url: '/twice', headers: { authorization } })).statusCode).toBe(401)
   })
 })
 

@@ -1,4 +1,4 @@
-import { type AjwtOptions, type Auth, createAuthenticator } from '@ajwt/core'
+import { type AjwtOptions, type Auth, createNodeAuthenticator } from '@ajwt/core'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 
@@ -41,12 +41,12 @@ export type AjwtFastifyOptions = AjwtOptions & {
 }
 
 const plugin: FastifyPluginAsync<AjwtFastifyOptions> = async (fastify, options) => {
-  const authenticate = createAuthenticator(options)
+  const authenticate = createNodeAuthenticator(options)
 
   // Replies itself rather than throwing: Fastify's default error handler would put the precise
   // `error.code` (unknown_user, replay…) in the response body.
   const hook: AjwtHook = async (request, reply) => {
-    const result = await authenticate(request.headers.authorization)
+    const result = await authenticate(request.raw, request.originalUrl)
     if (result.ok) {
       request.auth = result.auth
       return undefined

@@ -6,7 +6,7 @@ import { createAdaptorServer } from '@hono/node-server'
 import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { describe, expect, it } from 'vitest'
-import { ajwt, type AjwtOptionalEnv } from './index.ts'
+import { ajwt, type AjwtEnv, type AjwtOptionalEnv } from './index.ts'
 
 const client = await generateKeyPair('ed25519')
 
@@ -15,12 +15,16 @@ function whoamiApp(options: AjwtOptions) {
   app.get('/open', (c) => c.json({ open: true }))
   app.use('/whoami', ajwt(options))
   app.get('/whoami', (c) => c.json({ auth: c.get('auth') ?? null, authorization: c.req.header('authorization') ?? null }))
+  app.use('/echo/*', ajwt(options))
+  // c.req.text() reads the checked body, or throws the AjwtError that ajwt turns into its answer.
+  app.all('/echo/*', async (c) => c.json({ auth: c.get('auth') ?? null, body: await c.req.text() }))
   return app
 }
 
 describeAdapter('@ajwt/hono', {
   body: 'json',
   openPath: '/open',
+  echo: true,
   listen: (options) => listenOnLoopback(createAdaptorServer({ fetch: whoamiApp(options).fetch }) as Server),
   inject: (options) => {
     const app = whoamiApp(options)
@@ -39,6 +43,24 @@ describe('@ajwt/hono setup', () => {
     const imports = [...source.matchAll(/^(?:import|export) .* from '([^']+)'$/gm)].map((match) => match[1])
     expect(imports.length).toBeGreaterThan(0)
     for (const specifier of imports) expect(specifier).toMatch(/^(@ajwt\/core|hono(\/[a-z-]+)?)$/)
+  })
+})
+
+describe('@ajwt/hono mounted twice', () => {
+  it('on a path and on a route: one authentication (no replay), and the route reads the checked body', async () => {
+    const auth = ajwt({ keys: new MemoryKeyStore({ billing: [client.publicKey] }), nonces: new MemoryNonceStore() })
+    const app = new Hono<AjwtEnv>()
+    app.use('/api/*', auth)
+    app.post('/api/orders', auth, async (c) => c.json({ username: c.get('auth').username, order: await c.req.json() }))
+    const signer = createSigner({ username: 'billing', privateKey: client.privateKey })
+    const url = 'http://localhost/api/orders'
+    const order = JSON.stringify({ sku: 'A-1' })
+    const authorization = await signer.authorization({ method: 'POST', url, body: order })
+    const send = (body: string) => app.request(url, { method: 'POST', body, headers: { authorization, 'content-type': 'application/json' } })
+    const res = await send(order)
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({ username: 'billing', order: { sku: 'A-1' } })
+    expect((await send(order)).status).toBe(401)
   })
 })
 

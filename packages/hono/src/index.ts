@@ -1,4 +1,4 @@
-import { type AjwtOptions, type Auth, createAuthenticator } from '@ajwt/core'
+import { type AjwtOptions, type Auth, createFetchAuthenticator, isAjwtError } from '@ajwt/core'
 import type { MiddlewareHandler } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import { HTTPException } from 'hono/http-exception'
@@ -74,14 +74,18 @@ export type AjwtOptionalEnv = { Variables: AjwtOptionalVariables }
 export function ajwt(options: AjwtOptions & { optional?: false }): MiddlewareHandler<AjwtEnv>
 export function ajwt(options: AjwtOptions): MiddlewareHandler<AjwtOptionalEnv>
 export function ajwt(options: AjwtOptions): MiddlewareHandler<AjwtEnv> | MiddlewareHandler<AjwtOptionalEnv> {
-  const authenticate = createAuthenticator(options)
+  const authenticate = createFetchAuthenticator(options)
   return createMiddleware<AjwtOptionalEnv>(async (c, next) => {
-    const result = await authenticate(c.req.header('authorization'))
+    const result = await authenticate(c.req.raw)
     if (!result.ok) {
       const { error } = result
       throw new HTTPException(error.status, { res: error.toResponse(), message: error.message, cause: error })
     }
+    // The body readers (c.req.json(), validators) read c.req.raw: a bound body is checked as they do.
+    c.req.raw = result.request
     c.set('auth', result.auth)
     await next()
+    // A bound body that failed its check made the handler's read throw: answer as for any rejection.
+    if (isAjwtError(c.error)) c.res = c.error.toResponse()
   })
 }

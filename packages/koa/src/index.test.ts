@@ -1,6 +1,7 @@
 import { createServer } from 'node:http'
 import { AjwtError, type AjwtOptions, createSigner, generateKeyPair, type GeneratedKeyPair, isAjwtError, MemoryKeyStore, MemoryNonceStore } from '@ajwt/core'
 import { describeAdapter, listenOnLoopback, supertestFetch } from '@ajwt/core/testing'
+import { bodyParser } from '@koa/bodyparser'
 import Koa from 'koa'
 import request from 'supertest'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -16,7 +17,14 @@ function whoamiApp(options: AjwtOptions) {
     else await next()
   })
   app.use(ajwt(options))
+  // @koa/bodyparser downstream of ajwt: it reads the checked body, or fails with the AjwtError.
+  app.use(bodyParser({ enableTypes: ['text'], textLimit: '8mb' }))
   app.use((ctx) => {
+    if (ctx.path === '/echo' || ctx.path.startsWith('/echo/')) {
+      const body: unknown = ctx.request.body
+      ctx.body = { auth: ctx.state.auth ?? null, body: typeof body === 'string' ? body : '' }
+      return
+    }
     if (ctx.method !== 'GET' || ctx.path !== '/whoami') return
     ctx.body = { auth: ctx.state.auth ?? null, authorization: ctx.headers.authorization ?? null }
   })
@@ -26,6 +34,7 @@ function whoamiApp(options: AjwtOptions) {
 describeAdapter('@ajwt/koa with Koa default error handling', {
   body: 'any',
   openPath: '/open',
+  echo: true,
   listen: (options) => listenOnLoopback(createServer(whoamiApp(options))),
   inject: (options) => supertestFetch(request(createServer(whoamiApp(options)))),
 })
@@ -38,6 +47,18 @@ describe('@ajwt/koa', () => {
   })
   const options = () => ({ keys: new MemoryKeyStore({ billing: [keyPair.publicKey] }), nonces: new MemoryNonceStore() })
   const billing = () => createSigner({ username: 'billing', privateKey: keyPair.privateKey })
+
+  it('the same middleware applied twice authenticates a request once (no replay)', async () => {
+    const auth = ajwt(options())
+    const app = new Koa<AjwtOptionalState>().use(auth).use(auth).use((ctx) => {
+      ctx.body = { username: ctx.state.auth?.username }
+    })
+    const authorization = await billing().authorization()
+    const res = await request(app.callback()).get('/').set('authorization', authorization)
+    expect(res.status).toBe(200)
+    expect(res.body).toEqual({ username: 'billing' })
+    expect((await request(app.callback()).get('/').set('authorization', authorization)).status).toBe(401)
+  })
 
   it('answers with the generic text body and no detail, and never runs the next middleware', async () => {
     const app = new Koa()

@@ -1,4 +1,4 @@
-import { type AjwtOptions, type Auth, createAuthenticator, isAjwtError } from '@ajwt/core'
+import { type AjwtOptions, type Auth, createNodeAuthenticator, isAjwtError } from '@ajwt/core'
 import type { Middleware } from 'koa'
 
 export type { AjwtError, AjwtOptions, Auth } from '@ajwt/core'
@@ -54,9 +54,9 @@ export interface AjwtOptionalState {
 export function ajwt(options: AjwtOptions & { optional?: false }): Middleware<AjwtState>
 export function ajwt(options: AjwtOptions): Middleware<AjwtOptionalState>
 export function ajwt(options: AjwtOptions): Middleware<AjwtOptionalState> {
-  const authenticate = createAuthenticator(options)
+  const authenticate = createNodeAuthenticator(options)
   return async (ctx, next) => {
-    const result = await authenticate(ctx.headers.authorization)
+    const result = await authenticate(ctx.req, ctx.originalUrl)
     if (!result.ok) throw result.error
     // Optional mode, a request that is not ours: leave the state untouched.
     if (result.auth) ctx.state.auth = result.auth

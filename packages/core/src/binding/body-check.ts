@@ -1,5 +1,6 @@
 import { createSha256 } from '#backend'
 import { AjwtError } from '../errors/ajwt-error.ts'
+import { reportBodyRejection } from './body-rejections.ts'
 import type { BodyBinding } from './types.ts'
 
 /** Checks a body chunk by chunk against what its token binds; each method throws the refusal. */
@@ -8,7 +9,28 @@ export interface BodyCheck {
   finish(): Promise<void>
 }
 
-export function createBodyCheck({ htb, maxBodyBytes }: BodyBinding): BodyCheck {
+export function createBodyCheck(binding: BodyBinding): BodyCheck {
+  const check = uncheckedBodyCheck(binding)
+  let reported = false
+  const report = (error: unknown): never => {
+    if (!reported) reportBodyRejection(binding, error)
+    reported = true
+    throw error
+  }
+  return {
+    update(chunk) {
+      try {
+        const pending = check.update(chunk)
+        return pending instanceof Promise ? pending.catch(report) : undefined
+      } catch (error) {
+        return report(error)
+      }
+    },
+    finish: () => check.finish().catch(report),
+  }
+}
+
+function uncheckedBodyCheck({ htb, maxBodyBytes }: BodyBinding): BodyCheck {
   const hash = htb === undefined ? undefined : createSha256()
   let size = 0
   return {

@@ -52,6 +52,12 @@ export interface BindingRequest {
    * bytes themselves are checked by {@link checkBody} as they stream.
    */
   hasBody?: boolean
+  /**
+   * The body's base64url SHA-256 when the whole body has already arrived (an adapter that holds
+   * it), `undefined` when it has not. A token whose `htb` differs is then refused BEFORE its nonce
+   * is claimed, so a tampered copy that races ahead of the genuine request does not use it up.
+   */
+  bodyDigest?: () => string | Promise<string | undefined> | undefined
 }
 
 /**

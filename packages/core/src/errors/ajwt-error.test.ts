@@ -37,6 +37,15 @@ describe('AjwtError: request binding', () => {
     }
   })
 
+  it('survives http-errors writing its status back (Express and Koa body parsers), keeping its own', () => {
+    const error = new AjwtError('body_mismatch')
+    const written = error as unknown as { status: number; statusCode: number }
+    written.status = written.statusCode = 401
+    expect(error.statusCode).toBe(401)
+    ;(error as unknown as { statusCode: number }).statusCode = 400
+    expect(error.statusCode).toBe(401)
+  })
+
   it('body_too_large is a 413 with an invalid_request body and no challenge', async () => {
     const error = new AjwtError('body_too_large', 'over 16777216 bytes')
     expect(error.status).toBe(413)

@@ -112,6 +112,10 @@ export class AjwtError extends Error {
     return this.status
   }
 
+  // http-errors (Express's and Koa's body parsers) writes back the status it read from the error:
+  // accept the write, keep the status that follows from the code.
+  set statusCode(_status: number) {}
+
   /** The response body to send: identical for every 401, whatever the reason. */
   get body(): AjwtErrorBody {
     return errorBodyFor(this.code)
@@ -119,6 +123,19 @@ export class AjwtError extends Error {
 
   toJSON(): AjwtErrorBody {
     return this.body
+  }
+
+  /**
+   * The same as {@link toResponse}, under the name Hono's default error handler looks for, so that
+   * an AjwtError thrown while a handler reads a bound body is answered, not logged as a 500.
+   *
+   * @example
+   * ```ts
+   * app.onError((error, c) => (isAjwtError(error) ? error.getResponse() : c.text('Internal Server Error', 500)))
+   * ```
+   */
+  getResponse(): Response {
+    return this.toResponse()
   }
 
   /**

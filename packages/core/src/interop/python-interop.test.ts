@@ -162,6 +162,23 @@ describe.each(['ed25519', 'rsa'] as const)('%s keys', (type) => {
       const replay = await verifier.verify(`JWT ${token}`)
       expect(replay.ok ? 'accepted' : replay.error.code).toBe('replay')
     })
+ 
+    it('unbound, as the reference signs: accepted under binding if-present, refused under required', async () => {
+      const request = { method: 'POST', url: 'https://api.example.com/v1/invoices', hasBody: true }
+      const verdict = async (binding: 'if-present' | 'required') => {
+        const verifier = createVerifier({
+          keys: new MemoryKeyStore({ guido: [pair.publicKey] }),
+          nonces: new MemoryNonceStore(),
+          toleranceSeconds: TOLERANCE,
+          binding,
+          origins: ['https://api.example.com'],
+        })
+        const result = await verifier.verify(`JWT ${signed.fingerprint.token}`, request)
+        return result.ok ? 'ok' : result.error.code
+      }
+      expect(await verdict('if-present')).toBe('ok')
+      expect(await verdict('required')).toBe('binding_required')
+    })
   })
 
   describe('core\'s tokens, verified by the Python peer', () => {

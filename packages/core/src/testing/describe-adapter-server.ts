@@ -60,8 +60,21 @@ export async function listenOnLoopback(server: LoopbackServer): Promise<Listenin
 }
 
 /**
- * The request builder of a superagent-style client, described structurally so that
- * `@ajwt/core/testing` does not depend on supertest.
+ * One request of a superagent-style client, described structurally so that `@ajwt/core/testing`
+ * does not depend on supertest.
+ *
+ * @example
+ * ```ts
+ * const test: SupertestRequest = request(server).post('/echo')
+ * ```
+ */
+export interface SupertestRequest extends PromiseLike<{ status: number; headers: Record<string, string | string[]>; text: string }> {
+  set(headers: Record<string, string>): SupertestRequest
+  send(body: string): SupertestRequest
+}
+
+/**
+ * The request builder of a superagent-style client: one method per HTTP verb.
  *
  * @example
  * ```ts
@@ -69,14 +82,18 @@ export async function listenOnLoopback(server: LoopbackServer): Promise<Listenin
  * ```
  */
 export interface SupertestAgent {
-  get(path: string): {
-    set(headers: Record<string, string>): PromiseLike<{ status: number; headers: Record<string, string | string[]>; text: string }>
-  }
+  get(path: string): SupertestRequest
+  post(path: string): SupertestRequest
+  put(path: string): SupertestRequest
+  patch(path: string): SupertestRequest
+  delete(path: string): SupertestRequest
 }
 
+const VERBS = { GET: 'get', POST: 'post', PUT: 'put', PATCH: 'patch', DELETE: 'delete' } as const
+
 /**
- * An in-process {@link AdapterFetch} over supertest (or any superagent-style client): sends GET
- * with the headers of `init` and returns the reply as a web `Response`.
+ * An in-process {@link AdapterFetch} over supertest (or any superagent-style client): sends the
+ * method, headers and string body of `init` and returns the reply as a web `Response`.
  *
  * @example
  * ```ts
@@ -85,7 +102,13 @@ export interface SupertestAgent {
  */
 export function supertestFetch(agent: SupertestAgent): AdapterFetch {
   return async (path, init) => {
-    const res = await agent.get(path).set(Object.fromEntries(new Headers(init?.headers)))
+    const verb = VERBS[(init?.method ?? 'GET').toUpperCase() as keyof typeof VERBS]
+    if (!verb) throw new TypeError(`supertestFetch: ${String(init?.method)} is not one of ${Object.keys(VERBS).join(', ')}`)
+    let request = agent[verb](path).set(Object.fromEntries(new Headers(init?.headers)))
+    const body = init?.body
+    if (typeof body === 'string') request = request.send(body)
+    else if (body !== undefined && body !== null) throw new TypeError('supertestFetch sends string bodies only')
+    const res = await request
     return webResponse(res.status, res.headers, res.text)
   }
 }

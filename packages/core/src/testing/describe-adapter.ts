@@ -11,6 +11,7 @@ import type { KeyStore, NonceStore } from '../stores/types.ts'
 import { createVerifier } from '../verifier/create-verifier.ts'
 import type { Auth } from '../verifier/types.ts'
 import type { ListeningApp } from './describe-adapter-server.ts'
+import { describeBinding } from './describe-binding.ts'
 
 /**
  * An in-process client of one app: a `fetch` that takes a path (`/whoami`) and is only asked for
@@ -40,6 +41,18 @@ export interface AdapterHarnessBase {
   body: 'json' | 'any'
   /** A path the app serves with 200 outside the adapter, to prove it guards only where it is mounted. */
   openPath?: string
+  /**
+   * The app also serves, behind the adapter, `/echo` and every path below it for every method:
+   * the route reads the whole body as text with the framework's usual body reader (Express
+   * `express.text()`, Koa `@koa/bodyparser`, Fastify's text parser, Hono `c.req.text()`, a Worker's
+   * `request.text()`; `text/plain`, up to at least 4 MiB) and answers 200 JSON `{ auth, body }`
+   * (`body` is `''` when there is none). With it the request-binding scenarios run: tampered
+   * method, path, query, host and body, a body added to a bodiless request, a proxy prefix, a large
+   * and a chunked body, the 413 limit, each binding policy, a bound replay, a second service.
+   */
+  echo?: boolean
+  /** The in-process client takes ReadableStream bodies (workerd's `Request` does; supertest does not). */
+  injectStreams?: boolean
 }
 
 /**
@@ -118,6 +131,8 @@ interface WhoAmI {
 
 interface Client {
   send: AdapterFetch
+  streams: boolean
+  sendRaw?: (head: string, body: string) => Promise<{ status: number }>
   /** `count` copies of one GET at once: pipelined on one connection to a real server, concurrent in-process. */
   burst(path: string, headers: Record<string, string>, count: number): Promise<{ status: number; body: string }[]>
   close(): Promise<void>
@@ -238,6 +253,7 @@ export function describeAdapter(name: string, harness: AdapterHarness, options: 
         const send = await inject(adapterOptions)
         return {
           send,
+          streams: harness.injectStreams === true,
           burst: (path, headers, count) =>
             Promise.all(Array.from({ length: count }, async () => read(await send(path, { headers })))),
           close: async () => undefined,
@@ -252,6 +268,11 @@ export function describeAdapter(name: string, harness: AdapterHarness, options: 
         const app = await listen(adapterOptions)
         return {
           send: (path, init) => fetch(`${app.url}${path}`, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }),
+          streams: true,
+          sendRaw: async (head, body) => {
+            const { sendRawRequest } = await import('./raw-http.ts')
+            return sendRawRequest(app.url, head, body)
+          },
           burst: async (path, headers, count) => {
             // Node only, and only here: in-process harnesses (workerd) never load it.
             const { sendPipelined } = await import('./raw-http.ts')
@@ -545,6 +566,12 @@ export function describeAdapter(name: string, harness: AdapterHarness, options: 
         expectRejected(await app.get(authorization), 401, 'invalid_token')
         expect(rejected).toEqual(['replay'])
       })
+
+      if (harness.echo) {
+        describe('request binding', () => {
+          describeBinding({ open, keyPair: () => ed25519, timeout })
+        })
+      }
 
       const { openPath } = harness
       if (openPath !== undefined) {

@@ -16,6 +16,7 @@ export {
   type ListeningApp,
   type LoopbackServer,
   type SupertestAgent,
+  type SupertestRequest,
 } from './describe-adapter-server.ts'
 export { describeWireVectors } from './describe-wire-vectors.ts'
 export { backendName } from './backend-name.ts'

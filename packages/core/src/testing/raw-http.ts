@@ -99,3 +99,43 @@ function parseReply(buffer: Buffer): { reply: RawReply; length: number } | undef
   if (buffer.length < offset + size) return undefined
   return { reply: { status, headers, body: buffer.subarray(offset, offset + size).toString('utf8') }, length: offset + size }
 }
+
+/**
+ * Sends one request written by hand (`head`: the request line and headers, without Host,
+ * Content-Length or the blank line) with `body`, and answers its reply: for what fetch refuses to
+ * send, such as a GET with a body.
+ *
+ * @example
+ * ```ts
+ * const reply = await sendRawRequest(app.url, `GET /echo HTTP/1.1\r\nauthorization: ${authorization}`, 'sneaky')
+ * ```
+ */
+export function sendRawRequest(base: string, head: string, body: string, timeoutMs = 10_000): Promise<RawReply> {
+  const url = new URL(base)
+  const payload = Buffer.from(body)
+  const request = Buffer.concat([
+    Buffer.from(`${head}\r\nhost: ${url.host}\r\ncontent-length: ${payload.length}\r\nconnection: close\r\n\r\n`, 'latin1'),
+    payload,
+  ])
+  return new Promise((resolve, reject) => {
+    let buffer = Buffer.alloc(0)
+    const socket = connect(Number(url.port), url.hostname)
+    const timer = setTimeout(() => {
+      socket.destroy()
+      reject(new Error(`no reply within ${timeoutMs} ms`))
+    }, timeoutMs)
+    socket.on('connect', () => socket.write(request))
+    socket.on('error', (error) => {
+      clearTimeout(timer)
+      reject(error)
+    })
+    socket.on('data', (chunk: Buffer) => {
+      buffer = Buffer.concat([buffer, chunk])
+      const parsed = parseReply(buffer)
+      if (!parsed) return
+      clearTimeout(timer)
+      socket.destroy()
+      resolve(parsed.reply)
+    })
+  })
+}

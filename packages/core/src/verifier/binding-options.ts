@@ -19,9 +19,28 @@ export interface BindingConfig {
 }
 
 /** `undefined` when binding is `'off'` (the options are still checked). */
-export function bindingConfig(options: VerifierOptions): BindingConfig | undefined {
-  const policy = options.binding ?? 'if-present'
-  if (!POLICIES.has(policy)) throw new AjwtError('invalid_options', "binding must be 'off', 'if-present' or 'required'")
+/** The binding config of one token's user: the verifier's, or what its `binding(username)` says. */
+export type BindingConfigFor = (username: string) => BindingConfig | undefined
+
+export function bindingConfig(options: VerifierOptions): BindingConfigFor {
+  const { binding } = options
+  if (typeof binding !== 'function') {
+    const config = fixedConfig(options, binding ?? 'if-present')
+    return () => config
+  }
+  const shared = fixedConfig(options, 'if-present') as BindingConfig
+  const required: BindingConfig = { ...shared, policy: 'required' }
+  return (username) => {
+    const policy = binding(username)
+    // Anything but the two weaker policies counts as the strictest: a typo never turns checks off.
+    return policy === 'off' ? undefined : policy === 'if-present' ? shared : required
+  }
+}
+
+function fixedConfig(options: VerifierOptions, policy: BindingPolicy): BindingConfig | undefined {
+  if (!POLICIES.has(policy)) {
+    throw new AjwtError('invalid_options', "binding must be 'off', 'if-present', 'required' or a function of the username returning one")
+  }
   const origins = options.origins === undefined ? undefined : parseOrigins(options.origins)
   const pathPrefix = parsePathPrefix(options.pathPrefix ?? '')
   const trustProxy = options.trustProxy ?? false

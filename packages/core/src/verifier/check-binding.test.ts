@@ -217,6 +217,31 @@ describe('request binding: policies', () => {
     }
   }
 
+  it('a function of the verified username chooses per client: required client by client', async () => {
+    const asked: string[] = []
+    const binding = (username: string) => {
+      asked.push(username)
+      return username === 'billing' ? 'required' : 'if-present'
+    }
+    const verifier = verifierWith({ binding })
+    expect(await codeOf(verifier.verify(await signer.authorization(), received))).toBe('binding_required')
+    expect(await codeOf(verifier.verify(await signer.authorization(post), received))).toBe('ok')
+    const guido = `JWT ${signToken(headerFor('ed25519'), { username: 'guido', time: NOW, nonce: 'n-guido' }, 'ed25519')}`
+    expect(await codeOf(verifier.verify(guido, received))).toBe('ok')
+    expect(asked).toEqual(['billing', 'billing', 'guido'])
+    // Asked only once the signature is good: a forged token for another user never reaches it.
+    const forged = `JWT ${signToken(headerFor('ed25519'), { username: 'billing', time: NOW, nonce: 'n-forged' }, 'ed25519')}`
+    expect(await codeOf(verifier.verify(forged, received))).toBe('invalid_signature')
+    expect(asked).toHaveLength(3)
+  })
+
+  it('a per-client policy that is not off or if-present counts as required; off ignores the claims', async () => {
+    const typo = verifierWith({ binding: () => 'requried' as never })
+    expect(await codeOf(typo.verify(await signer.authorization(), received))).toBe('binding_required')
+    const off = verifierWith({ binding: () => 'off' })
+    expect(await codeOf(off.verify(await signer.authorization({ ...post, method: 'PUT' }), received))).toBe('ok')
+  })
+
   it('the default is if-present; off sets no auth.binding', async () => {
     expect(await codeOf(verifierWith().verify(await signer.authorization({ ...post, method: 'PUT' }), received))).toBe('method_mismatch')
     const off = await verifierWith({ binding: 'off' }).verify(await signer.authorization(post), received)

@@ -69,14 +69,26 @@ export function checkBinding(
   }
   if (request.hasBody === false && htb !== undefined) throw new AjwtError('body_mismatch', 'the token binds a body, and the request has none')
 
-  if (htq === undefined) return body
-  const digest = sha256Base64url(encoder.encode(query))
-  return typeof digest === 'string' ? checkQuery(digest, htq, body) : digest.then((value) => checkQuery(value, htq, body))
+  const queryDigest = htq === undefined ? undefined : sha256Base64url(encoder.encode(query))
+  const bodyDigest = htb === undefined || typeof request.bodyDigest !== 'function' ? undefined : request.bodyDigest()
+  if (queryDigest instanceof Promise || bodyDigest instanceof Promise) {
+    return Promise.all([queryDigest, bodyDigest]).then(([queryValue, bodyValue]) => checkDigests(queryValue, htq, bodyValue, htb, body))
+  }
+  return checkDigests(queryDigest, htq, bodyDigest, htb, body)
 }
 
-function checkQuery(digest: string, htq: string, body: BodyBinding | undefined): BodyBinding | undefined {
-  if (digest !== htq) throw new AjwtError('query_mismatch', 'the query does not match the token\'s "htq" digest')
-  return body
+function checkDigests(
+  query: string | undefined,
+  htq: unknown,
+  body: string | undefined,
+  htb: unknown,
+  binding: BodyBinding | undefined,
+): BodyBinding | undefined {
+  if (query !== undefined && query !== htq) throw new AjwtError('query_mismatch', 'the query does not match the token\'s "htq" digest')
+  if (body !== undefined && body !== htb) {
+    throw new AjwtError('body_mismatch', 'the body, whole before the token was verified, does not match its "htb" digest')
+  }
+  return binding
 }
 
 function bindingRequired(request: BindingRequest | null | undefined, why: string): AjwtError {

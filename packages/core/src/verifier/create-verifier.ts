@@ -1,4 +1,5 @@
 import { AjwtError, type AjwtErrorCode } from '../errors/ajwt-error.ts'
+import { reportBodyRejections } from '../binding/body-rejections.ts'
 import type { BindingRequest } from '../binding/types.ts'
 import { AUTH_SCHEME } from './authorization.ts'
 import { bindingConfig } from './binding-options.ts'
@@ -72,7 +73,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     checkTime(claims, clock(), tolerance)
     const candidates = await findKeys(claims.username, header)
     const key = await checkSignature(candidates, header.alg, token.signingInput, token.signature)
-    let bodyBinding = binding && checkBinding(token.claims, request, binding)
+    const bindingOfUser = binding(claims.username)
+    let bodyBinding = bindingOfUser && checkBinding(token.claims, request, bindingOfUser)
     if (bodyBinding instanceof Promise) bodyBinding = await bodyBinding
     await claimNonce(nonces, claims, checkTime(claims, clock(), tolerance), skew)
     try {
@@ -81,7 +83,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
       throw new AjwtError('invalid_time', `the token's window closed while it was being verified: ${describeCause(error)}`)
     }
     const auth: Auth = { username: claims.username, kid: key.kid, time: claims.time, nonce: claims.nonce, claims: token.claims }
-    if (bodyBinding) auth.binding = bodyBinding
+    if (bodyBinding) {
+      if (onRejected) reportBodyRejections(bodyBinding, (error) => notify(onRejected, error))
+      auth.binding = bodyBinding
+    }
     return auth
   }
 

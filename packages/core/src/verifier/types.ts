@@ -74,8 +74,12 @@ export interface VerifierOptions {
    * What to do with the request-binding claims (`htm`, `htu`, `htq`, `htb`): `'if-present'` (the
    * default) checks those a token carries, `'required'` refuses tokens that do not bind the
    * request, `'off'` ignores them. Checked when `verify` is given the request.
+   *
+   * A function of the (signature-verified) username chooses per client, to require binding client
+   * by client as each one upgrades: `binding: (user) => (upgraded.has(user) ? 'required' :
+   * 'if-present')`. A value other than `'off'` or `'if-present'` counts as `'required'`.
    */
-  binding?: BindingPolicy
+  binding?: BindingPolicy | ((username: string) => BindingPolicy)
   /**
    * This service's public origins, e.g. `['https://api.example.com']`: a bound token must name one
    * of them. Without it the request's own scheme and Host are used, which does not stop a token

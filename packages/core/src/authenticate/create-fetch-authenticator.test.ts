@@ -1,0 +1,89 @@
+import { beforeAll, describe, expect, it } from 'vitest'
+import type { AjwtError } from '../errors/ajwt-error.ts'
+import { isAjwtError } from '../errors/ajwt-error.ts'
+import { generateKeyPair, type GeneratedKeyPair } from '../keys/generate-key-pair.ts'
+import { createSigner } from '../signer/create-signer.ts'
+import { MemoryKeyStore } from '../stores/memory-key-store.ts'
+import { MemoryNonceStore } from '../stores/memory-nonce-store.ts'
+import type { VerifierOptions } from '../verifier/types.ts'
+import { createFetchAuthenticator } from './create-fetch-authenticator.ts'
+
+const ORIGIN = 'https://api.example.com'
+let pair: GeneratedKeyPair
+beforeAll(async () => {
+  pair = await generateKeyPair('ed25519')
+})
+
+/** A Worker-style handler: authenticate, then read the body as text; every refusal is its Response. */
+function app(options: Partial<VerifierOptions> = {}) {
+  const rejected: AjwtError[] = []
+  const authenticate = createFetchAuthenticator({
+    keys: new MemoryKeyStore({ billing: [pair.publicKey] }),
+    nonces: new MemoryNonceStore(),
+    origins: [ORIGIN],
+    onRejected: (error) => rejected.push(error),
+    ...options,
+  })
+  const handle = async (request: Request) => {
+    const result = await authenticate(request)
+    if (!result.ok) return { status: result.error.status, code: result.error.code }
+    try {
+      return { status: 200, body: await result.request.text(), user: result.auth?.username }
+    } catch (error) {
+      if (isAjwtError(error)) return { status: error.status, code: error.code }
+      throw error
+    }
+  }
+  const signer = createSigner({ username: 'billing', privateKey: pair.privateKey })
+  const bound = (body: string | Uint8Array | undefined, method = 'POST', path = '/v1/x') =>
+    signer.authorization({ method, url: ORIGIN + path, body })
+  return { handle, bound, signer, rejected }
+}
+
+/** As a server receives it: with Content-Length, as HTTP/1.1 clients send a known-length body. */
+const post = (authorization: string, body: BodyInit | null, headers: Record<string, string> = {}) =>
+  new Request(`${ORIGIN}/v1/x`, {
+    method: 'POST',
+    body,
+    headers: { authorization, ...(typeof body === 'string' ? { 'content-length': String(new TextEncoder().encode(body).length) } : {}), ...headers },
+    ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
+  } as RequestInit)
+
+describe('createFetchAuthenticator', () => {
+  it('hands on a request whose body is the exact bound body; a body one byte off is refused when read', async () => {
+    const { handle, bound, rejected } = app()
+    const body = '{"amount":12}'
+    expect(await handle(post(await bound(body), body))).toEqual({ status: 200, body, user: 'billing' })
+    const big = 'b'.repeat(100_000)
+    const stream = (text: string) => new Response(text).body as ReadableStream<Uint8Array>
+    expect(await handle(post(await bound(big), stream(`${big.slice(1)}c`)))).toEqual({ status: 401, code: 'body_mismatch' })
+    expect((await handle(post(await bound(big), stream(big)))).status).toBe(200)
+    expect(rejected.map((error) => error.code)).toEqual(['body_mismatch'])
+  })
+
+  it('reads a small body before claiming the nonce: a tampered copy racing ahead does not use the token up', async () => {
+    const { handle, bound, rejected } = app()
+    const body = '{"pay":100}'
+    const authorization = await bound(body)
+    expect(await handle(post(authorization, '{"pay":900}'))).toEqual({ status: 401, code: 'body_mismatch' })
+    expect(await handle(post(authorization, body))).toEqual({ status: 200, body, user: 'billing' })
+    expect(await handle(post(authorization, body))).toEqual({ status: 401, code: 'replay' })
+    expect(rejected.map((error) => error.detail)).toEqual([
+      expect.stringMatching(/whole before the token was verified/),
+      expect.stringMatching(/./),
+    ])
+  })
+
+  it('leaves an unbound token’s request as it is, and its body unread', async () => {
+    const { handle, signer } = app()
+    const request = post(await signer.authorization(), 'as is')
+    expect(await handle(request)).toEqual({ status: 200, body: 'as is', user: 'billing' })
+  })
+
+  it('refuses a bound body over maxBoundBodyBytes with 413, and a body the token says is absent', async () => {
+    const { handle, bound } = app({ maxBoundBodyBytes: 1000 })
+    const body = 'z'.repeat(1001)
+    expect(await handle(post(await bound(body), new Response(body).body))).toEqual({ status: 413, code: 'body_too_large' })
+    expect(await handle(post(await bound(undefined), 'surprise'))).toEqual({ status: 401, code: 'body_mismatch' })
+  })
+})

@@ -1,0 +1,115 @@
+import { sha256Base64url } from '#backend'
+import { checkBody } from '../binding/check-body.ts'
+import type { AjwtError } from '../errors/ajwt-error.ts'
+import type { Auth } from '../verifier/types.ts'
+import { createAuthenticator, type AjwtOptions, type Authenticate } from './create-authenticator.ts'
+import { EARLY_BODY_BYTES } from '../binding/early-body.ts'
+
+/**
+ * What {@link createFetchAuthenticator}'s function resolves to: on success, `request` is the one
+ * to hand on, whose body is checked as it is read (the same object when the token binds no body).
+ * `auth` is undefined only in optional mode, for a request without a `JWT` Authorization header.
+ *
+ * @example
+ * ```ts
+ * const result: FetchAuthenticateResult = await authenticate(request)
+ * if (!result.ok) return result.error.toResponse()
+ * return handle(result.request, result.auth)
+ * ```
+ */
+export type FetchAuthenticateResult =
+  | { ok: true; auth: Auth; request: Request }
+  | { ok: true; auth: undefined; request: Request }
+  | { ok: false; error: AjwtError }
+
+/**
+ * Authenticates one web `Request` (see {@link createFetchAuthenticator}).
+ *
+ * @example
+ * ```ts
+ * const result = await authenticate(request)
+ * ```
+ */
+export type AuthenticateFetch = (request: Request) => Promise<FetchAuthenticateResult>
+
+/**
+ * The one call of a fetch-style adapter (`@ajwt/hono`, `@ajwt/cloudflare`, or a plain Deno, Bun
+ * or Workers handler): verifies the Authorization header against the request (method,
+ * `request.url`, whether it has a body) and returns the request to hand on. When the token binds
+ * the body, that request's body is checked as it streams: reading it (`json()`, `text()`, the
+ * stream) rejects with an `AjwtError` instead of giving a body that does not match
+ * (`body_mismatch`, 401) or is over `maxBoundBodyBytes` (`body_too_large`, 413). Map that
+ * rejection with `isAjwtError(error)` and `error.toResponse()`.
+ *
+ * @example
+ * ```ts
+ * import { createFetchAuthenticator, isAjwtError } from '@ajwt/core'
+ *
+ * const authenticate = createFetchAuthenticator({ keys, nonces, origins: ['https://api.example.com'] })
+ * export default {
+ *   async fetch(request: Request): Promise<Response> {
+ *     const result = await authenticate(request)
+ *     if (!result.ok) return result.error.toResponse()
+ *     try {
+ *       const order = await result.request.json()
+ *       return Response.json({ accepted: order, by: result.auth?.username })
+ *     } catch (error) {
+ *       if (isAjwtError(error)) return error.toResponse()
+ *       throw error
+ *     }
+ *   },
+ * }
+ * ```
+ */
+export function createFetchAuthenticator(options: AjwtOptions): AuthenticateFetch {
+  const authenticate = createAuthenticator(options)
+  // The same middleware mounted twice sees the request twice (the second time, possibly as the
+  // request it handed on): it is one authentication, not a replay.
+  const done = new WeakMap<Request, Promise<FetchAuthenticateResult>>()
+  return (input) => {
+    let result = done.get(input)
+    if (!result) {
+      result = authenticateOnce(authenticate, input)
+      done.set(input, result)
+      result.then((outcome) => outcome.ok && done.set(outcome.request, result as Promise<FetchAuthenticateResult>), () => undefined)
+    }
+    return result
+  }
+}
+
+async function authenticateOnce(authenticate: Authenticate, input: Request): Promise<FetchAuthenticateResult> {
+  const { headers } = input
+  // A small body is read before the nonce is claimed (only for a token that binds one): a
+  // tampered copy racing ahead of the genuine request is then refused without using it up.
+  let buffered: Promise<Uint8Array<ArrayBuffer>> | undefined
+  const bodyDigest = isSmall(input)
+    ? () => (buffered ??= input.arrayBuffer().then((bytes) => new Uint8Array(bytes))).then(sha256Base64url)
+    : undefined
+  const result = await authenticate(headers.get('authorization'), {
+    method: input.method,
+    url: input.url,
+    headers,
+    hasBody: hasBody(input),
+    ...(bodyDigest ? { bodyDigest } : {}),
+  })
+  if (!result.ok) return result
+  const request = buffered ? new Request(input, { body: await buffered }) : input
+  const body = result.auth?.binding ? checkBody(request.body, result.auth) : request.body
+  if (body === request.body) return { ...result, request }
+  // duplex is required by Node's fetch for a stream body, and not yet in every RequestInit type.
+  return { ...result, request: new Request(request, { body, duplex: 'half' } as RequestInit) }
+}
+
+function isSmall({ headers, body }: Request): boolean {
+  const length = headers.get('content-length')
+  return body !== null && length !== null && !headers.has('transfer-encoding') && Number(length) <= EARLY_BODY_BYTES
+}
+
+// The headers say so when they can: a runtime may drop a GET's body (body null) that the client
+// sent, or give a bodiless DELETE an empty stream. When they are silent, checkBody finds out.
+function hasBody({ headers, body }: Request): boolean | undefined {
+  const length = headers.get('content-length')
+  if (headers.has('transfer-encoding') || (length !== null && Number(length) !== 0)) return true
+  if (body === null || length !== null) return false
+  return undefined
+}
