@@ -5,7 +5,8 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts'],
     globalSetup: ['./test/global-setup.ts'],
-    testTimeout: 30_000,
+    // A limit for loaded machines (each test runs CLI processes), not an assertion.
+    testTimeout: 60_000,
     hookTimeout: 60_000,
   },
 })

@@ -208,9 +208,9 @@ describe('request binding: sign --method/--url/--body-file → verify', () => {
       [['--method', 'POST', '--url', url], /^ajwt verify: rejected: body_mismatch: the token binds a body, and the request has none$/],
       [['--method', 'POST', '--url', url, '--body-file', 'invoice.json', '--origin', 'https://api.example.com'], /^ajwt verify: rejected: url_mismatch: /],
     ]
-    for (const [request, pattern] of cases) {
-      expectCleanFailure(await run(verifyArgs(await signBound(), ...request)), 1, pattern)
-    }
+    // Each case is two CLI processes: run them side by side, not 14 in a row.
+    const outcomes = await Promise.all(cases.map(async ([request]) => run(verifyArgs(await signBound(), ...request))))
+    outcomes.forEach((outcome, i) => expectCleanFailure(outcome, 1, cases[i]![1]))
     // --binding off ignores the claims.
     const off = await run(verifyArgs(await signBound(), '--binding', 'off', '--method', 'PUT', '--url', url, '--body-file', 'tampered.json'))
     expect(off.code, off.stderr).toBe(0)

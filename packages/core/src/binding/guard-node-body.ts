@@ -216,10 +216,9 @@ export function guardNodeBody(req: NodeIncomingMessage): NodeBodyGuard {
       if (endHeld || completeAtStart || !isSmall(req.headers)) return whole()
       // A small body is waited for before the nonce is claimed: a tampered copy racing ahead of
       // the genuine request is then refused without using its token up.
-      const ended = new Promise<void>((resolve) => {
-        waiters.push(resolve)
-        if (waiters.length === 1) guarded.once('close', wake)
-      })
+      // A client that never sends the rest leaves this pending, with the request: both are
+      // collected once the server drops the connection.
+      const ended = new Promise<void>((resolve) => waiters.push(resolve))
       // A stream that produces its body only when read (light-my-request, fastify.inject) is asked.
       guarded.read(0)
       return ended.then(whole)
