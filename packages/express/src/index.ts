@@ -13,7 +13,7 @@ declare global {
 }
 
 /**
- * Express 5 middleware: verifies `Authorization: JWT <token>` and sets `req.auth`.
+ * Express 4 and 5 middleware: verifies `Authorization: JWT <token>` and sets `req.auth`.
  *
  * A rejected request goes to `next(error)` with an `AjwtError` that carries `status` (401, or 503
  * when a store is unavailable) and `headers` (`WWW-Authenticate`, `Retry-After`), so Express's
@@ -33,12 +33,15 @@ declare global {
  */
 export function ajwt(options: AjwtOptions): RequestHandler {
   const authenticate = createNodeAuthenticator(options)
-  return async (req, _res, next) => {
-    const result = await authenticate(req, req.originalUrl)
-    if (!result.ok) return next(result.error)
-    // Optional mode, a request that is not ours: leave req untouched.
-    if (result.auth) req.auth = result.auth
-    next()
+  // Not an async function: Express 4 ignores the promise it returns, so every outcome, a custom
+  // verifier's rejection included, goes to next() here.
+  return (req, _res, next) => {
+    authenticate(req, req.originalUrl).then((result) => {
+      if (!result.ok) return next(result.error)
+      // Optional mode, a request that is not ours: leave req untouched.
+      if (result.auth) req.auth = result.auth
+      next()
+    }, next)
   }
 }
 

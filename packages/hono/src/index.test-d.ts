@@ -1,5 +1,5 @@
 import type { Auth, KeyStore, NonceStore } from '@ajwt/core'
-import { Hono } from 'hono'
+import { Hono, type MiddlewareHandler } from 'hono'
 import { describe, expectTypeOf, it } from 'vitest'
 import { type AjwtEnv, type AjwtOptionalEnv, ajwt } from './index.ts'
 
@@ -25,6 +25,27 @@ describe('c.get("auth")', () => {
     const app = new Hono<AjwtEnv>()
     app.use('/api/*', ajwt({ keys, nonces }))
     app.get('/api/me', (c) => c.json({ user: c.get('auth').username, kid: c.get('auth').kid }))
+  })
+
+  // The README's Workers snippets (run in workerd by @ajwt/cloudflare's test/hono-readme.test.ts).
+  it('is Auth in an app typed with its own Bindings & AjwtEnv', () => {
+    const app = new Hono<{ Bindings: { REGION: string } } & AjwtEnv>()
+    app.use('/api/*', ajwt({ keys, nonces }))
+    app.get('/api/me', (c) => {
+      expectTypeOf(c.get('auth')).toEqualTypeOf<Auth>()
+      expectTypeOf(c.env.REGION).toEqualTypeOf<string>()
+      return c.json({ user: c.get('auth').username })
+    })
+  })
+
+  it('is Auth with the middleware built from c.env on the first request', () => {
+    const app = new Hono<{ Bindings: { NONCES: NonceStore } } & AjwtEnv>()
+    let auth: MiddlewareHandler | undefined
+    app.use('/api/*', (c, next) => {
+      auth ??= ajwt({ keys, nonces: c.env.NONCES })
+      return auth(c, next)
+    })
+    app.get('/api/me', (c) => c.json({ user: c.get('auth').username }))
   })
 
   it('may be undefined in optional mode', () => {

@@ -31,7 +31,7 @@ export interface AjwtOptionalState {
 }
 
 /**
- * Koa 3 middleware: verifies `Authorization: JWT <token>` and sets `ctx.state.auth`.
+ * Koa 2 and 3 middleware: verifies `Authorization: JWT <token>` and sets `ctx.state.auth`.
  *
  * A rejected request throws an `AjwtError` with `status` (401, or 503 when a store is
  * unavailable), `headers` (`WWW-Authenticate`, `Retry-After`) and `expose` (true for a 401), which
