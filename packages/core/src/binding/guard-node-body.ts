@@ -219,8 +219,9 @@ export function guardNodeBody(req: NodeIncomingMessage): NodeBodyGuard {
       // A client that never sends the rest leaves this pending, with the request: both are
       // collected once the server drops the connection.
       const ended = new Promise<void>((resolve) => waiters.push(resolve))
-      // A stream that produces its body only when read (light-my-request, fastify.inject) is asked.
-      guarded.read(0)
+      // A request that is not fed by a socket produces its body only when read (light-my-request,
+      // fastify.inject): ask it. A socket's data comes by itself (read(0) would cost it a resume).
+      if ((guarded.socket as { readable?: unknown } | null | undefined)?.readable !== true) guarded.read(0)
       return ended.then(whole)
     },
     settle(binding) {

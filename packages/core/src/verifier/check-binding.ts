@@ -71,6 +71,9 @@ export function checkBinding(
 
   const queryDigest = htq === undefined ? undefined : sha256Base64url(encoder.encode(query))
   const bodyDigest = htb === undefined || typeof request.bodyDigest !== 'function' ? undefined : request.bodyDigest()
+  if (bodyDigest instanceof Promise && !(queryDigest instanceof Promise)) {
+    return bodyDigest.then((bodyValue) => checkDigests(queryDigest, htq, bodyValue, htb, body))
+  }
   if (queryDigest instanceof Promise || bodyDigest instanceof Promise) {
     return Promise.all([queryDigest, bodyDigest]).then(([queryValue, bodyValue]) => checkDigests(queryValue, htq, bodyValue, htb, body))
   }
