@@ -3,7 +3,7 @@ import { checkBody } from '../binding/check-body.ts'
 import type { AjwtError } from '../errors/ajwt-error.ts'
 import type { Auth } from '../verifier/types.ts'
 import { createAuthenticator, type AjwtOptions, type Authenticate } from './create-authenticator.ts'
-import { EARLY_BODY_BYTES } from '../binding/early-body.ts'
+import { announcedLength, isEarlyBody } from '../binding/early-body.ts'
 
 /**
  * What {@link createFetchAuthenticator}'s function resolves to: on success, `request` is the one
@@ -100,16 +100,15 @@ async function authenticateOnce(authenticate: Authenticate, input: Request): Pro
   return { ...result, request: new Request(request, { body, duplex: 'half' } as RequestInit) }
 }
 
-function isSmall({ headers, body }: Request): boolean {
-  const length = headers.get('content-length')
-  return body !== null && length !== null && !headers.has('transfer-encoding') && Number(length) <= EARLY_BODY_BYTES
-}
+const lengthOf = ({ headers }: Request) => announcedLength(headers.get('content-length'), headers.has('transfer-encoding'))
+
+const isSmall = (request: Request): boolean => request.body !== null && isEarlyBody(lengthOf(request))
 
 // The headers say so when they can: a runtime may drop a GET's body (body null) that the client
 // sent, or give a bodiless DELETE an empty stream. When they are silent, checkBody finds out.
-function hasBody({ headers, body }: Request): boolean | undefined {
-  const length = headers.get('content-length')
-  if (headers.has('transfer-encoding') || (length !== null && Number(length) !== 0)) return true
-  if (body === null || length !== null) return false
+function hasBody(request: Request): boolean | undefined {
+  const length = lengthOf(request)
+  if (length !== undefined && length !== 0) return true
+  if (request.body === null || length !== undefined) return false
   return undefined
 }

@@ -40,7 +40,7 @@ function uncheckedBodyCheck({ htb, maxBodyBytes }: BodyBinding): BodyCheck {
       if (!hash) throw new AjwtError('body_mismatch', 'the token binds a request without a body, and the request has one')
       size += chunk.byteLength
       if (size > maxBodyBytes) {
-        throw new AjwtError('body_too_large', `the body is over ${maxBodyBytes} bytes (maxBoundBodyBytes): too large to check its binding`)
+        throw bodyTooLarge(maxBodyBytes)
       }
       return hash.update(chunk)
     },
@@ -50,4 +50,8 @@ function uncheckedBodyCheck({ htb, maxBodyBytes }: BodyBinding): BodyCheck {
       if ((await hash.digest()) !== htb) throw new AjwtError('body_mismatch', 'the body does not match the token\'s "htb" digest')
     },
   }
+}
+
+export function bodyTooLarge(maxBodyBytes: number): AjwtError {
+  return new AjwtError('body_too_large', `the body is over ${maxBodyBytes} bytes (maxBoundBodyBytes): too large to check its binding`)
 }

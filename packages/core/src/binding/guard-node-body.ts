@@ -1,10 +1,10 @@
 import { sha256Base64url } from '#backend'
 import { concatBytes } from '../bytes/concat-bytes.ts'
 import { AjwtError } from '../errors/ajwt-error.ts'
-import { createBodyCheck, type BodyCheck } from './body-check.ts'
+import { bodyTooLarge, createBodyCheck, type BodyCheck } from './body-check.ts'
 import { reportBodyRejection } from './body-rejections.ts'
 import type { BodyBinding } from './types.ts'
-import { EARLY_BODY_BYTES } from './early-body.ts'
+import { announcedLength, isEarlyBody } from './early-body.ts'
 
 /**
  * The parts of a Node `http.IncomingMessage` (Express `req`, Koa `ctx.req`, Fastify
@@ -57,16 +57,15 @@ type Guarded = NodeIncomingMessage & { _destroy?: (error: Error | null, callback
 const NO_BODY: NodeBodyGuard = { digest: () => undefined, settle: () => undefined }
 const noop = () => undefined
 
-function isSmall(headers: NodeIncomingMessage['headers']): boolean {
+const lengthOf = (headers: NodeIncomingMessage['headers']) => {
   const length = headers['content-length']
-  return headers['transfer-encoding'] === undefined && typeof length === 'string' && Number(length) <= EARLY_BODY_BYTES
+  return announcedLength(typeof length === 'string' ? length : undefined, headers['transfer-encoding'] !== undefined)
 }
 
 /** Whether the request's headers announce a body (RFC 9112 §6.3). */
 export function announcesBody(headers: NodeIncomingMessage['headers']): boolean {
-  if (headers['transfer-encoding'] !== undefined) return true
-  const length = headers['content-length']
-  return length !== undefined && length !== '0' && Number(length) !== 0
+  const length = lengthOf(headers)
+  return length !== undefined && length !== 0
 }
 
 /**
@@ -128,17 +127,16 @@ export function guardNodeBody(req: NodeIncomingMessage): NodeBodyGuard {
   const fail = (error: unknown) => {
     if (state === 'failed') return
     state = 'failed'
-    failure = error instanceof AjwtError ? error : new AjwtError('body_mismatch', `the body could not be checked: ${String(error)}`)
+    failure = error instanceof AjwtError ? error : new AjwtError('body_mismatch', `the body could not be checked: ${String(error)}`, { cause: error })
     seen = []
     held = undefined
     // Destroying an IncomingMessage mid-body would close the socket, and the 401 with it: error
     // the stream only. The listener keeps a body nobody reads from becoming an uncaught error.
     guarded._destroy = (cause, callback) => callback(cause)
     guarded.on('error', noop)
-    const reason = error instanceof Error ? error : failure
-    guarded.destroy(reason)
+    guarded.destroy(failure)
     // light-my-request (fastify.inject) ignores destroy() once its payload is pushed: tell its reader.
-    if (!guarded.destroyed) guarded.emit('error', reason)
+    if (!guarded.destroyed) guarded.emit('error', failure)
   }
 
   const finish = () => {
@@ -213,7 +211,7 @@ export function guardNodeBody(req: NodeIncomingMessage): NodeBodyGuard {
   return {
     digest() {
       if (state !== 'pending') return undefined
-      if (endHeld || completeAtStart || !isSmall(req.headers)) return whole()
+      if (endHeld || completeAtStart || !isEarlyBody(lengthOf(req.headers))) return whole()
       // A small body is waited for before the nonce is claimed: a tampered copy racing ahead of
       // the genuine request is then refused without using its token up.
       // A client that never sends the rest leaves this pending, with the request: both are
@@ -237,7 +235,7 @@ export function guardNodeBody(req: NodeIncomingMessage): NodeBodyGuard {
         let size = 0
         for (const chunk of seen) size += chunk.byteLength
         if (size > binding.maxBodyBytes) {
-          const error = new AjwtError('body_too_large', `the body is over ${binding.maxBodyBytes} bytes (maxBoundBodyBytes): too large to check its binding`)
+          const error = bodyTooLarge(binding.maxBodyBytes)
           reportBodyRejection(binding, error)
           fail(error)
           return error
