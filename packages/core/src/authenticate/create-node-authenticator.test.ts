@@ -236,6 +236,16 @@ describe('createNodeAuthenticator: the body of a bound token', () => {
     expect(app.rejected.map((error) => error.code)).toEqual(['body_mismatch', 'replay'])
   })
 
+  it('50 concurrent copies of one bound request, small body (waited for before the claim) and large: one is accepted', async () => {
+    for (const body of ['{"pay":1}', 'L'.repeat(200_000)]) {
+      const app = await serve()
+      const authorization = await app.bound(body)
+      const replies = await Promise.all(Array.from({ length: 50 }, () => app.send({ body, authorization })))
+      expect(replies.filter((reply) => reply.status === 200)).toHaveLength(1)
+      expect(new Set(replies.filter((reply) => reply.status !== 200).map((reply) => `${reply.status} ${reply.code}`))).toEqual(new Set(['401 replay']))
+    }
+  })
+
   it('a token replayed with its own body is refused: the body does not make it new', async () => {
     const app = await serve()
     const body = '{"pay":1}'
