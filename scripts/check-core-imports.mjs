@@ -4,8 +4,7 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs'
 import { join, relative } from 'node:path'
 
 const root = new URL('../packages/core/', import.meta.url).pathname
-// raw-http.ts is a test helper that describeAdapter loads only when it drives a real Node server.
-const allowed = new Set(['src/backend/node.ts', 'src/testing/raw-http.ts'])
+const allowed = new Set(['src/backend/node.ts'])
 const failures = []
 
 function walk(dir) {
@@ -25,23 +24,53 @@ function check(path) {
 
 walk(join(root, 'src'))
 
-// The built web entry and every chunk it reaches.
+// The built web entry, the OpenTelemetry entry, and every chunk they reach. @opentelemetry/api is
+// an optional peer: only the `@ajwt/core/opentelemetry` entry may import it.
+const OTEL_IMPORT = /(?:from\s+|import\s*\(\s*)['"](@opentelemetry\/[^'"]+)['"]/g
 const dist = join(root, 'dist')
 if (existsSync(dist)) {
   const seen = new Set()
-  const visit = (file) => {
+  const visit = (file, main) => {
     if (seen.has(file)) return
     seen.add(file)
     const text = readFileSync(join(dist, file), 'utf8')
     for (const match of text.matchAll(NODE_IMPORT)) failures.push(`dist/${file}: imports ${match[1]}`)
+    if (main) for (const match of text.matchAll(OTEL_IMPORT)) failures.push(`dist/${file}: the main entry imports ${match[1]}`)
+    for (const match of text.matchAll(/from\s+['"]\.\/([^'"]+)['"]/g)) visit(match[1], main)
+  }
+  visit('index.js', true)
+  visit('backend-web.js', true)
+  visit('backend-name.js', true)
+  if (existsSync(join(dist, 'opentelemetry.js'))) visit('opentelemetry.js', false)
+}
+
+// @ajwt/testing's suites run inside workerd too: no `node:` import in its sources nor in what its
+// built entry reaches statically, except raw-http.ts, which describeAdapter loads (a dynamic
+// import, not followed here) only when it drives a real Node server.
+const testing = new URL('../packages/testing/', import.meta.url).pathname
+const testingFiles = (dir) =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? testingFiles(join(dir, entry.name)) : [join(dir, entry.name)],
+  )
+for (const path of testingFiles(join(testing, 'src'))) {
+  const rel = relative(testing, path)
+  if (!rel.endsWith('.ts') || rel.endsWith('.test.ts') || rel === 'src/raw-http.ts') continue
+  for (const match of readFileSync(path, 'utf8').matchAll(NODE_IMPORT)) failures.push(`packages/testing/${rel}: imports ${match[1]}`)
+}
+if (existsSync(join(testing, 'dist', 'index.js'))) {
+  const seen = new Set()
+  const visit = (file) => {
+    if (seen.has(file)) return
+    seen.add(file)
+    const text = readFileSync(join(testing, 'dist', file), 'utf8')
+    for (const match of text.matchAll(NODE_IMPORT)) failures.push(`packages/testing/dist/${file}: imports ${match[1]}`)
     for (const match of text.matchAll(/from\s+['"]\.\/([^'"]+)['"]/g)) visit(match[1])
   }
   visit('index.js')
-  visit('backend-web.js')
 }
 
 if (failures.length > 0) {
-  console.error('core imports Node built-ins on its sign/verify path:\n  ' + failures.join('\n  '))
+  console.error('Node built-ins imported where workerd runs (core sign/verify path, @ajwt/testing suites):\n  ' + failures.join('\n  '))
   process.exit(1)
 }
-console.log('core sign/verify path: no node: imports')
+console.log('core sign/verify path and @ajwt/testing suites: no node: imports')

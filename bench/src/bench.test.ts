@@ -13,7 +13,7 @@ import { KINDS } from './types.ts'
 const dir = mkdtempSync(join(tmpdir(), 'ajwt-bench-smoke-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-describe('pnpm bench, smoke run (fastify, EdDSA, all five kinds)', () => {
+describe('pnpm bench, smoke run (fastify, EdDSA, every kind)', () => {
   let results: BenchResults
   const lines: string[] = []
 
@@ -57,17 +57,34 @@ describe('pnpm bench, smoke run (fastify, EdDSA, all five kinds)', () => {
       peer: { valid: 200, replay: 200, forged: 401, otherKey: 401, missing: 401 },
       'ajwt-memory': { valid: 200, replay: 401, forged: 401, otherKey: 401, missing: 401 },
       'ajwt-redis': { valid: 200, replay: 401, forged: 401, otherKey: 401, missing: 401 },
+      'ajwt-ioredis': { valid: 200, replay: 401, forged: 401, otherKey: 401, missing: 401 },
+      'ajwt-postgres': { valid: 200, replay: 401, forged: 401, otherKey: 401, missing: 401 },
     })
   })
 
-  it('computed the ratios against the peer and the ceiling from the same rounds', () => {
+  it('computed the ratios against the peer, the ceiling and ajwt + Memory from the same rounds', () => {
     const pairs = results.ratios.map((r) => `${r.store}/${r.versus}`).sort()
-    expect(pairs).toEqual(['memory/ceiling', 'memory/peer', 'redis/ceiling', 'redis/peer'])
+    expect(pairs).toEqual([
+      'ioredis/ceiling',
+      'ioredis/memory',
+      'memory/ceiling',
+      'memory/peer',
+      'postgres/ceiling',
+      'postgres/memory',
+      'redis/ceiling',
+      'redis/memory',
+    ])
     for (const ratio of results.ratios) {
       const ajwt = results.configs.find((c) => c.kind === `ajwt-${ratio.store}`)!.runs[0]!.rps
-      const other = results.configs.find((c) => c.kind === ratio.versus)!.runs[0]!.rps
+      const other = results.configs.find((c) => c.kind === (ratio.versus === 'memory' ? 'ajwt-memory' : ratio.versus))!.runs[0]!.rps
       expect(ratio.ratio.median).toBeCloseTo(ajwt / other, 10)
     }
+    expect(results.ratios.filter((r) => r.target !== undefined).map((r) => `${r.store}/${r.versus} ${r.target}`).sort()).toEqual([
+      'ioredis/memory 0.9',
+      'memory/ceiling 0.9',
+      'memory/peer 1',
+      'redis/memory 0.9',
+    ])
   })
 
   it('ran the micro-benchmarks and measured the Worker bundles', () => {
@@ -89,6 +106,8 @@ describe('pnpm bench, smoke run (fastify, EdDSA, all five kinds)', () => {
     expect(md).toContain('| fastify | EdDSA | ajwt + Memory: @ajwt/fastify + MemoryNonceStore |')
     expect(md).toContain('| fastify | EdDSA | peer: @fastify/jwt |')
     expect(md).toContain('![requests per second](latest.svg)')
+    expect(md).toContain('| ajwt + RedisNonceStore (node-redis) ≥ 0.9× ajwt + Memory |')
+    expect(md).toContain('| fastify | EdDSA | ajwt + ioredis: @ajwt/fastify + RedisNonceStore (ioredis) |')
     const svg = readFileSync(files.svg, 'utf8')
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true)
     expect(svg.match(/<rect x="190"/g)).toHaveLength(KINDS.length)

@@ -4,6 +4,7 @@
 import { fileURLToPath } from 'node:url'
 import type { LoadConfig, LoadResult } from './load.ts'
 import { firstJsonLine, spawnOn, stop } from './processes.ts'
+import { startPostgres, type RunningPostgres } from './postgres-server.ts'
 import { startRedis, type RunningRedis } from './redis-server.ts'
 import type { ServerConfig } from './server.ts'
 import { tokenPool, type Pool } from './tokens.ts'
@@ -68,7 +69,11 @@ function labelOf(framework: Framework, kind: Kind): string {
     case 'ajwt-memory':
       return `${ADAPTER[framework]} + MemoryNonceStore`
     case 'ajwt-redis':
-      return `${ADAPTER[framework]} + RedisNonceStore`
+      return `${ADAPTER[framework]} + RedisNonceStore (node-redis)`
+    case 'ajwt-ioredis':
+      return `${ADAPTER[framework]} + RedisNonceStore (ioredis)`
+    case 'ajwt-postgres':
+      return `${ADAPTER[framework]} + PostgresNonceStore (pg)`
   }
 }
 
@@ -84,7 +89,9 @@ async function importable(specifier: string): Promise<string | undefined> {
 /** Which configurations can run, and why the others cannot. */
 export async function plan(options: Pick<HttpOptions, 'frameworks' | 'algs' | 'kinds'>): Promise<ConfigResult[]> {
   const configs: ConfigResult[] = []
-  const redisReason = options.kinds.includes('ajwt-redis') ? await importable('@ajwt/redis') : undefined
+  const usesRedis = options.kinds.includes('ajwt-redis') || options.kinds.includes('ajwt-ioredis')
+  const redisReason = usesRedis ? await importable('@ajwt/redis') : undefined
+  const postgresReason = options.kinds.includes('ajwt-postgres') ? await importable('@ajwt/postgres') : undefined
   for (const framework of options.frameworks) {
     const adapterReason = await importable(ADAPTER[framework])
     options.algs.forEach((alg, index) => {
@@ -94,7 +101,8 @@ export async function plan(options: Pick<HttpOptions, 'frameworks' | 'algs' | 'k
         let reason: string | undefined
         if (kind === 'peer' && !PEERS[framework].algs.includes(alg)) reason = PEERS[framework].note ?? `${PEERS[framework].name} cannot verify ${alg}`
         if (kind.startsWith('ajwt')) reason = adapterReason
-        if (kind === 'ajwt-redis') reason ??= redisReason
+        if (kind === 'ajwt-redis' || kind === 'ajwt-ioredis') reason ??= redisReason
+        if (kind === 'ajwt-postgres') reason ??= postgresReason
         const config: ConfigResult = { framework, alg, kind, label: labelOf(framework, kind), available: reason === undefined, runs: [], failures: [] }
         if (reason !== undefined) config.reason = reason
         configs.push(config)
@@ -138,32 +146,45 @@ export async function runHttp(options: HttpOptions, configs: ConfigResult[]): Pr
     if (runnable.some((c) => c.alg === alg)) pools.set(alg, await tokenPool(options.cacheDir, alg, poolSize, options.toleranceSeconds, reserve, log))
   }
   let redis: RunningRedis | undefined
-  if (runnable.some((c) => c.kind === 'ajwt-redis')) {
+  let postgres: RunningPostgres | undefined
+  if (runnable.some((c) => c.kind === 'ajwt-redis' || c.kind === 'ajwt-ioredis')) {
     redis = await startRedis(1)
     log(`redis-server at ${redis.url}`)
   }
   try {
+    if (runnable.some((c) => c.kind === 'ajwt-postgres')) {
+      postgres = await startPostgres(1)
+      log(`PostgreSQL at ${postgres.url}`)
+    }
     for (let round = 0; round < options.rounds; round++) {
       // Rotate the order within each framework so that no configuration always runs first.
       for (const framework of options.frameworks) {
         const group = runnable.filter((c) => c.framework === framework)
         const shift = group.length ? round % group.length : 0
         for (const config of [...group.slice(shift), ...group.slice(0, shift)]) {
-          await runOnce(options, config, pools.get(config.alg)!, redis, round)
+          await runOnce(options, config, pools.get(config.alg)!, { redis, postgres }, round)
         }
       }
     }
   } finally {
     await redis?.stop()
+    await postgres?.stop()
   }
   const summary: Record<string, { size: number; t0: number }> = {}
   for (const [alg, pool] of pools) summary[alg] = { size: pool.meta.size, t0: pool.meta.t0 }
   return { pools: summary }
 }
 
-async function runOnce(options: HttpOptions, config: ConfigResult, pool: Pool, redis: RunningRedis | undefined, round: number): Promise<void> {
+async function runOnce(
+  options: HttpOptions,
+  config: ConfigResult,
+  pool: Pool,
+  { redis, postgres }: { redis: RunningRedis | undefined; postgres: RunningPostgres | undefined },
+  round: number,
+): Promise<void> {
   const name = `${config.framework} ${config.kind} ${config.kind === 'bare' ? '' : config.alg}`.trim()
-  if (config.kind === 'ajwt-redis') await redis!.flush()
+  if (config.kind === 'ajwt-redis' || config.kind === 'ajwt-ioredis') await redis!.flush()
+  if (config.kind === 'ajwt-postgres') await postgres!.flush()
   const serverConfig: ServerConfig = {
     framework: config.framework,
     kind: config.kind,
@@ -173,6 +194,7 @@ async function runOnce(options: HttpOptions, config: ConfigResult, pool: Pool, r
     maxSeconds: options.warmupSeconds + options.seconds + 120,
   }
   if (redis) serverConfig.redisUrl = redis.url
+  if (postgres) serverConfig.postgresUrl = postgres.url
   const nodeArgs = ['--disable-warning=ExperimentalWarning']
   if (options.cpuProfDir) {
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`, `--cpu-prof-name=${name.replaceAll(' ', '-')}-r${round + 1}.cpuprofile`)

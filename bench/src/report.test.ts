@@ -44,6 +44,8 @@ describe('summaries', () => {
       config('peer', [run(0, 800), run(2, 1000)]),
       config('ajwt-memory', [run(0, 900), run(1, 1000), run(2, 900)]),
       config('ajwt-redis', [run(0, 400), run(1, 500), run(2, 450)]),
+      config('ajwt-ioredis', [run(0, 900), run(1, 900), run(2, 900)]),
+      config('ajwt-postgres', [run(0, 450), run(1, 500)]),
     ])
     const get = (store: string, versus: string) => ratios.find((r) => r.store === store && r.versus === versus)!
     // Round 1 has no peer run: only rounds 0 and 2 pair up (900/800, 900/1000).
@@ -53,6 +55,12 @@ describe('summaries', () => {
     expect(get('memory', 'ceiling')).toMatchObject({ target: 0.9, met: true })
     expect(get('redis', 'ceiling').ratio.median).toBe(0.4)
     expect(get('redis', 'ceiling').target).toBeUndefined()
+    // The shared stores against ajwt + MemoryNonceStore of the same round: ≥ 0.9 for Redis, no target for Postgres.
+    expect(get('redis', 'memory')).toMatchObject({ ratio: { median: 0.5, min: 4 / 9, max: 0.5 }, target: 0.9, met: false })
+    expect(get('ioredis', 'memory')).toMatchObject({ ratio: { median: 1, min: 0.9, max: 1 }, target: 0.9, met: true })
+    expect(get('postgres', 'memory').ratio).toEqual({ median: 0.5, min: 0.5, max: 0.5 })
+    expect(get('postgres', 'memory').target).toBeUndefined()
+    expect(ratios.find((r) => r.store === 'redis' && r.versus === 'peer')).toBeUndefined()
   })
 
   it('judges the targets on requests per CPU-second when every paired run has it', () => {
@@ -96,7 +104,8 @@ describe('summaries', () => {
       ratios,
     }
     const md = markdown(results)
-    expect(md).toContain('| koa | RS256 | n/a | 0.85× (0.85–0.85) ❌ | n/a | — |')
+    expect(md).toContain('| koa | RS256 | n/a | 0.85× (0.85–0.85) ❌ | — | — | — |')
+    expect(md).toContain('| ajwt + MemoryNonceStore ≥ 0.9× the ceiling | 0 of 1 ❌ | koa, RS256: 0.85× |')
     expect(md).toContain('- koa peer RS256: no EdDSA')
     const chart = svg(results)
     expect(chart).toContain('>n/a</text>')

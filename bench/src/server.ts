@@ -1,5 +1,6 @@
 // One configuration as a child process: `node src/server.ts '<json>'`. Prints `{"port":N}` once
 // listening, and exits on SIGTERM, when its parent goes away, or after its time limit.
+import { pathToFileURL } from 'node:url'
 import * as installed from '@ajwt/core'
 import type { NonceStore } from '@ajwt/core'
 import { USERNAME, type Alg, type Framework, type Kind, type ServerContext, type StartServer } from './types.ts'
@@ -11,6 +12,7 @@ export interface ServerConfig {
   publicKeyPem: string
   toleranceSeconds: number
   redisUrl?: string
+  postgresUrl?: string
   maxSeconds: number
 }
 
@@ -28,14 +30,32 @@ const context: ServerContext = {
   publicKeyPem: config.publicKeyPem,
   toleranceSeconds: config.toleranceSeconds,
 }
-if (config.kind === 'ajwt-memory' || config.kind === 'ajwt-redis') {
+if (config.kind.startsWith('ajwt-')) {
   let nonces: NonceStore
+  // AJWT_BENCH_REDIS=<path to another build of @ajwt/redis (`…/dist/index.js` or `…/src/index.ts`)>:
+  // measure a candidate RedisNonceStore, e.g. before and after a change.
+  const redisModule = (): Promise<typeof import('@ajwt/redis')> =>
+    process.env.AJWT_BENCH_REDIS ? import(pathToFileURL(process.env.AJWT_BENCH_REDIS).href) : import('@ajwt/redis')
   if (config.kind === 'ajwt-redis') {
-    const [{ createClient }, { RedisNonceStore }] = await Promise.all([import('redis'), import('@ajwt/redis')])
+    const [{ createClient }, { RedisNonceStore }] = await Promise.all([import('redis'), redisModule()])
     const client = createClient({ url: config.redisUrl })
     await client.connect()
     closers.push(() => client.close())
     nonces = new RedisNonceStore({ client })
+  } else if (config.kind === 'ajwt-ioredis') {
+    const [{ Redis }, { RedisNonceStore }] = await Promise.all([import('ioredis'), redisModule()])
+    const client = new Redis(config.redisUrl!)
+    await client.ping()
+    closers.push(async () => client.disconnect())
+    nonces = new RedisNonceStore({ client })
+  } else if (config.kind === 'ajwt-postgres') {
+    const [{ default: pg }, { PostgresNonceStore }] = await Promise.all([import('pg'), import('@ajwt/postgres')])
+    const pool = new pg.Pool({ connectionString: config.postgresUrl, max: 10, connectionTimeoutMillis: 2000 })
+    pool.on('error', () => undefined)
+    closers.push(() => pool.end())
+    const store = new PostgresNonceStore({ pool })
+    await store.migrate()
+    nonces = store
   } else {
     nonces = new core.MemoryNonceStore()
   }

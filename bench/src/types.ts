@@ -3,12 +3,17 @@ import type { AjwtOptions } from '@ajwt/core'
 /** The algorithms a configuration can run; tokens for each come from their own key pair. */
 export type Alg = 'EdDSA' | 'RS256' | 'RS512'
 export type Framework = 'express' | 'koa' | 'fastify' | 'hono'
-/** bare: no auth; ceiling: node:crypto by hand; peer: the framework's usual JWT middleware; ajwt with two nonce stores. */
-export type Kind = 'bare' | 'ceiling' | 'peer' | 'ajwt-memory' | 'ajwt-redis'
+/**
+ * bare: no auth; ceiling: node:crypto by hand; peer: the framework's usual JWT middleware; ajwt with
+ * a nonce store: MemoryNonceStore, RedisNonceStore on node-redis or on ioredis, PostgresNonceStore.
+ */
+export type Kind = 'bare' | 'ceiling' | 'peer' | 'ajwt-memory' | 'ajwt-redis' | 'ajwt-ioredis' | 'ajwt-postgres'
 
 export const ALGS: readonly Alg[] = ['EdDSA', 'RS256', 'RS512']
 export const FRAMEWORKS: readonly Framework[] = ['express', 'koa', 'fastify', 'hono']
-export const KINDS: readonly Kind[] = ['bare', 'ceiling', 'peer', 'ajwt-memory', 'ajwt-redis']
+export const KINDS: readonly Kind[] = ['bare', 'ceiling', 'peer', 'ajwt-memory', 'ajwt-redis', 'ajwt-ioredis', 'ajwt-postgres']
+/** The ajwt kinds whose nonce store is shared (a server of its own, on the load generator's core). */
+export const SHARED_STORE_KINDS: readonly Kind[] = ['ajwt-redis', 'ajwt-ioredis', 'ajwt-postgres']
 
 export const USERNAME = 'bench'
 export const ROUTE = '/api/hello'
@@ -20,7 +25,7 @@ export interface ServerContext {
   /** SPKI PEM of the one user's public key. */
   publicKeyPem: string
   toleranceSeconds: number
-  /** Set for the ajwt kinds: the adapter's options (a MemoryKeyStore with the one user, a MemoryNonceStore or RedisNonceStore, the tolerance). */
+  /** Set for the ajwt kinds: the adapter's options (a MemoryKeyStore with the one user, the kind's nonce store, the tolerance). */
   ajwt?: AjwtOptions
 }
 

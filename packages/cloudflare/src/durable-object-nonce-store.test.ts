@@ -1,5 +1,5 @@
 import { AjwtError, createSigner, createVerifier, generateKeyPair, MemoryKeyStore } from '@ajwt/core'
-import { describeNonceStore } from '@ajwt/core/testing'
+import { describeNonceStore } from '@ajwt/testing'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { DurableObjectNonceStore } from './durable-object-nonce-store.ts'

@@ -1,5 +1,5 @@
 import { AjwtError, createSigner, createVerifier, generateKeyPair, MemoryNonceStore } from '@ajwt/core'
-import { describeKeyStore } from '@ajwt/core/testing'
+import { describeKeyStore } from '@ajwt/testing'
 import { describe, expect, it } from 'vitest'
 import { EnvKeyStore } from './env-key-store.ts'
 

@@ -1,5 +1,5 @@
 import { AjwtError, generateKeyPair, importPublicKey } from '@ajwt/core'
-import { describeKeyStore } from '@ajwt/core/testing'
+import { describeKeyStore } from '@ajwt/testing'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { KvKeyStore } from './kv-key-store.ts'

@@ -8,7 +8,7 @@ import { createFetchAuthenticator, isAjwtError, type AjwtOptions, type Auth, typ
  * const options: WithAjwtOptions<Env> = (env) => ({ keys: new EnvKeyStore(env.AJWT_KEYS), nonces: new DurableObjectNonceStore(env.AJWT_NONCES) })
  * ```
  */
-export type WithAjwtOptions<Env, O extends AjwtOptions = AjwtOptions> = O | ((env: Env) => O)
+export type WithAjwtOptions<Env, O extends AjwtOptions<Request> = AjwtOptions<Request>> = O | ((env: Env) => O)
 
 /**
  * A module Worker's fetch handler that also receives the verified identity.
@@ -59,11 +59,11 @@ export interface AjwtWorker<Env> {
  */
 export function withAjwt<Env = Cloudflare.Env>(
   handler: AuthenticatedHandler<Env, Auth>,
-  options: WithAjwtOptions<Env, AjwtOptions & { optional?: false }>,
+  options: WithAjwtOptions<Env, AjwtOptions<Request> & { optional?: false }>,
 ): AjwtWorker<Env>
 export function withAjwt<Env = Cloudflare.Env>(
   handler: AuthenticatedHandler<Env, Auth | undefined>,
-  options: WithAjwtOptions<Env, AjwtOptions & { optional: boolean }>,
+  options: WithAjwtOptions<Env, AjwtOptions<Request> & { optional: boolean }>,
 ): AjwtWorker<Env>
 export function withAjwt<Env>(handler: AuthenticatedHandler<Env, Auth>, options: WithAjwtOptions<Env>): AjwtWorker<Env> {
   const authenticatorFor = once(options)

@@ -1,4 +1,4 @@
-import { describeAdapter } from '@ajwt/core/testing'
+import { describeAdapter } from '@ajwt/testing'
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { whoamiWorker } from './whoami.ts'
@@ -10,6 +10,7 @@ describeAdapter('@ajwt/cloudflare withAjwt, in workerd', {
   openPath: '/open',
   echo: true,
   injectStreams: true,
+  headerOf: (request, name) => (request as Request).headers.get(name) ?? undefined,
   inject: (options) => {
     const worker = whoamiWorker(options)
     return async (path, init) => {

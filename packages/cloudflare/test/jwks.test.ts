@@ -11,7 +11,7 @@ import {
   type JwksKeyStoreOptions,
   type VerifyResult,
 } from '@ajwt/core'
-import { backendName } from '@ajwt/core/testing'
+import { backendName } from '@ajwt/testing'
 import { env, exports } from 'cloudflare:workers'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { DurableObjectNonceStore } from '../src/index.ts'

@@ -1,5 +1,5 @@
 import { importPublicKey } from '@ajwt/core'
-import { backendName, describeWireVectors } from '@ajwt/core/testing'
+import { backendName, describeWireVectors } from '@ajwt/testing'
 import { describe, expect, it } from 'vitest'
 import vectors from '../../core/test/fixtures/wire-vectors.json' with { type: 'json' }
 

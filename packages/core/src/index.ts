@@ -11,6 +11,7 @@ export { createSigner, type Signer, type SignerOptions } from './signer/create-s
 export type { RequestBody, RequestToSign } from './signer/request-claims.ts'
 export { createVerifier } from './verifier/create-verifier.ts'
 export type { Auth, Verifier, VerifierOptions, VerifyResult } from './verifier/types.ts'
+export type { JwksFetchEvent, VerifierTelemetry } from './verifier/telemetry.ts'
 export type { BindingPolicy, BindingRequest, BodyBinding } from './binding/types.ts'
 export { requestUrl, type RequestUrlParts } from './binding/request-url.ts'
 export { checkBody, checkBodyChunks, type BoundAuth } from './binding/check-body.ts'

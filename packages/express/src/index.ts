@@ -1,5 +1,5 @@
 import { type AjwtOptions, type Auth, createNodeAuthenticator, isAjwtError } from '@ajwt/core'
-import type { ErrorRequestHandler, RequestHandler } from 'express'
+import type { ErrorRequestHandler, Request, RequestHandler } from 'express'
 
 export type { AjwtError, AjwtOptions, Auth } from '@ajwt/core'
 
@@ -29,14 +29,17 @@ declare global {
  * app.use('/api', ajwt({ keys: new MemoryKeyStore({ billing: [billingPublicKeyPem] }), nonces: new MemoryNonceStore() }))
  * app.get('/api/invoices', (req, res) => res.json({ for: req.auth?.username }))
  * app.use(ajwtErrorHandler())
+ *
+ * // the token elsewhere; hooks get the request (its logger, its id)
+ * app.use(ajwt({ keys, nonces, getToken: (req) => req.get('x-ajwt-token'), onRejected: (error, req) => req.log?.warn(error.code) }))
  * ```
  */
-export function ajwt(options: AjwtOptions): RequestHandler {
+export function ajwt(options: AjwtOptions<Request>): RequestHandler {
   const authenticate = createNodeAuthenticator(options)
   // Not an async function: Express 4 ignores the promise it returns, so every outcome, a custom
   // verifier's rejection included, goes to next() here.
   return (req, _res, next) => {
-    authenticate(req, req.originalUrl).then((result) => {
+    authenticate(req, req.originalUrl, req).then((result) => {
       if (!result.ok) return next(result.error)
       // Optional mode, a request that is not ours: leave req untouched.
       if (result.auth) req.auth = result.auth

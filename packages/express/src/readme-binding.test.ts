@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { createSigner, generateKeyPair, MemoryKeyStore, MemoryNonceStore } from '@ajwt/core'
-import { listenOnLoopback } from '@ajwt/core/testing'
+import { listenOnLoopback } from '@ajwt/testing'
 import { expectCreated, itMirrorsTheReadme, itRefusesTheChangedInvoice, recordedCodes, serving, via } from '@ajwt/test-utils/readme'
 import express from 'express'
 import { describe, expect, it } from 'vitest'

@@ -2,10 +2,10 @@
 // src/express4.test.ts (Express 4) hand it their `express`.
 import { createServer } from 'node:http'
 import { type AjwtError, type AjwtOptions, createSigner, isAjwtError, MemoryNonceStore } from '@ajwt/core'
-import { listenOnLoopback } from '@ajwt/core/testing'
+import { listenOnLoopback } from '@ajwt/testing'
 import { adapterKeys, describeNodeAdapter } from '@ajwt/test-utils/node-adapter'
 import type express from 'express'
-import type { ErrorRequestHandler } from 'express'
+import type { ErrorRequestHandler, Request } from 'express'
 import request from 'supertest'
 import { describe, expect, it } from 'vitest'
 import { ajwt, ajwtErrorHandler } from '../src/index.ts'
@@ -36,7 +36,11 @@ const whoamiApp = (express: ExpressModule, options: AjwtOptions) =>
  * describeExpress('Express 4', express4 as ExpressModule)
  */
 export function describeExpress(version: string, express: ExpressModule): void {
-  describeNodeAdapter(`@ajwt/express on ${version} with Express default error handling`, (options) => whoamiApp(express, options))
+  describeNodeAdapter(
+    `@ajwt/express on ${version} with Express default error handling`,
+    (options) => whoamiApp(express, options),
+    (req, name) => (req as Request).get(name),
+  )
 
   describe(`@ajwt/express on ${version}`, () => {
     const { options, billing, stranger } = adapterKeys()

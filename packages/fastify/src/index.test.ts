@@ -1,5 +1,5 @@
-import { type AjwtError, type AjwtOptions, createSigner, generateKeyPair, importPublicKey, MemoryKeyStore, MemoryNonceStore } from '@ajwt/core'
-import { type AdapterFetch, describeAdapter, webResponse } from '@ajwt/core/testing'
+import { type AjwtError, type AjwtOptions, createSigner, generateKeyPair, importPublicKey, isAjwtError, MemoryKeyStore, MemoryNonceStore } from '@ajwt/core'
+import { type AdapterFetch, describeAdapter, webResponse } from '@ajwt/testing'
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import { describe, expect, it } from 'vitest'
 import { ajwt } from './index.ts'
@@ -46,6 +46,10 @@ describeAdapter('@ajwt/fastify', {
   body: 'json',
   openPath: '/open',
   echo: true,
+  headerOf: (request, name) => {
+    const value = (request as FastifyRequest).headers[name]
+    return typeof value === 'string' ? value : undefined
+  },
   listen: (options) => listen(whoamiApp(options)),
   inject: (options) => injector(whoamiApp(options)),
 })
@@ -147,5 +151,73 @@ describe('@ajwt/fastify registered on the root instance', () => {
     expect(res.body).not.toContain('unknown_user')
     expect(handled).toEqual([])
     await root.close()
+  })
+})
+
+describe('@ajwt/fastify: the request in getToken and the hooks, and rejections through setErrorHandler', () => {
+  it('getToken, onVerified and onRejected receive the Fastify request (its log, its id)', async () => {
+    const lines: string[] = []
+    const stream = { write: (line: string) => void lines.push(line) }
+    const app = Fastify({ logger: { level: 'info', stream } })
+    const seen: string[] = []
+    await app.register(ajwt, {
+      keys: new MemoryKeyStore({ billing: [client.publicKey] }),
+      nonces: new MemoryNonceStore(),
+      getToken: (request) => {
+        const token = request.headers['x-ajwt-token']
+        return typeof token === 'string' ? token : undefined
+      },
+      onVerified: (auth, request) => seen.push(`verified ${auth.username} ${request.id}`),
+      onRejected: (error, request) => request.log.warn({ code: error.code }, 'ajwt rejected a request'),
+    })
+    app.get('/whoami', whoami)
+    const token = await createSigner({ username: 'billing', privateKey: client.privateKey }).token()
+    const ok = await app.inject({ url: '/whoami', headers: { 'x-ajwt-token': token } })
+    expect(ok.statusCode).toBe(200)
+    expect(seen).toEqual(['verified billing req-1'])
+    // The Authorization header is not the token's place any more.
+    const other = await createSigner({ username: 'billing', privateKey: client.privateKey }).authorization()
+    expect((await app.inject({ url: '/whoami', headers: { authorization: other } })).statusCode).toBe(401)
+    expect((await app.inject({ url: '/whoami', headers: { 'x-ajwt-token': token } })).statusCode).toBe(401)
+    const warnings = lines.map((line) => JSON.parse(line) as { msg?: string; code?: string; reqId?: string }).filter((line) => line.msg === 'ajwt rejected a request')
+    expect(warnings.map(({ code, reqId }) => [code, reqId])).toEqual([
+      ['missing_token', 'req-2'],
+      ['replay', 'req-3'],
+    ])
+    await app.close()
+  })
+
+  it('useErrorHandler: rejections go to the app’s setErrorHandler with status and headers', async () => {
+    const app = Fastify()
+    const handled: string[] = []
+    app.setErrorHandler((error, _request, reply) => {
+      if (isAjwtError(error)) {
+        handled.push(error.code)
+        return reply.code(error.statusCode).headers(error.headers).send({ problem: 'unauthenticated', status: error.statusCode })
+      }
+      return reply.send(error)
+    })
+    await app.register(ajwt, { keys: new MemoryKeyStore({ billing: [client.publicKey] }), nonces: new MemoryNonceStore(), useErrorHandler: true })
+    app.get('/whoami', whoami)
+    const missing = await app.inject({ url: '/whoami' })
+    expect(missing.statusCode).toBe(401)
+    expect(missing.headers['www-authenticate']).toBe('JWT error="invalid_request"')
+    expect(missing.json()).toEqual({ problem: 'unauthenticated', status: 401 })
+    const authorization = await createSigner({ username: 'billing', privateKey: client.privateKey }).authorization()
+    expect((await app.inject({ url: '/whoami', headers: { authorization } })).statusCode).toBe(200)
+    expect((await app.inject({ url: '/whoami', headers: { authorization } })).json()).toEqual({ problem: 'unauthenticated', status: 401 })
+    expect(handled).toEqual(['missing_token', 'replay'])
+    await app.close()
+  })
+
+  it('useErrorHandler without a handler of the app’s own: Fastify’s default answers with the status and WWW-Authenticate', async () => {
+    const app = Fastify()
+    await app.register(ajwt, { keys: new MemoryKeyStore({}), nonces: new MemoryNonceStore(), useErrorHandler: true })
+    app.get('/whoami', whoami)
+    const res = await app.inject({ url: '/whoami', headers: { authorization: 'JWT not-a-token' } })
+    expect(res.statusCode).toBe(401)
+    expect(res.headers['www-authenticate']).toBe('JWT error="invalid_token"')
+    expect(res.json()).toMatchObject({ statusCode: 401, code: 'malformed' })
+    await app.close()
   })
 })

@@ -27,31 +27,45 @@ declare module 'fastify' {
 }
 
 /**
- * Options of the `ajwt` plugin: the verifier options (or `{ verifier }`), `optional`, and
- * `addHook` (default true: authenticate every route of the scope the plugin is registered in).
+ * Options of the `ajwt` plugin: the verifier options (or `{ verifier }`), `optional`, `getToken`,
+ * `addHook` (default true: authenticate every route of the scope the plugin is registered in) and
+ * `useErrorHandler`. `getToken`, `onVerified` and `onRejected` receive the Fastify `request`.
  *
  * @example
  * ```ts
- * await app.register(ajwt, { keys, nonces, optional: true, onRejected: (e) => app.log.warn({ code: e.code }) })
+ * await app.register(ajwt, {
+ *   keys,
+ *   nonces,
+ *   optional: true,
+ *   onRejected: (error, request) => request.log.warn({ code: error.code }, 'ajwt rejected a request'),
+ * })
  * ```
  */
-export type AjwtFastifyOptions = AjwtOptions & {
+export type AjwtFastifyOptions = AjwtOptions<FastifyRequest> & {
   /** Add an `onRequest` hook to the scope. With false, only `app.ajwt` is decorated. Default true. */
   addHook?: boolean
+  /**
+   * Throw each rejection (an `AjwtError` with `statusCode` and `headers`) to the app's error
+   * handler (`setErrorHandler`) instead of answering it here, for apps that want Fastify's own
+   * error shape. Fastify's default handler then names the precise `code` in its JSON body: set
+   * your own. Default false.
+   */
+  useErrorHandler?: boolean
 }
 
 const plugin: FastifyPluginAsync<AjwtFastifyOptions> = async (fastify, options) => {
   const authenticate = createNodeAuthenticator(options)
 
-  // Replies itself rather than throwing: Fastify's default error handler would put the precise
-  // `error.code` (unknown_user, replay…) in the response body.
+  // Replies itself rather than throwing (unless told to): Fastify's default error handler would put
+  // the precise `error.code` (unknown_user, replay…) in the response body.
   const hook: AjwtHook = async (request, reply) => {
-    const result = await authenticate(request.raw, request.originalUrl)
+    const result = await authenticate(request.raw, request.originalUrl, request)
     if (result.ok) {
       request.auth = result.auth
       return undefined
     }
     const { error } = result
+    if (options.useErrorHandler) throw error
     // Returning the reply tells Fastify the request is answered (its documented early response).
     return reply.code(error.status).headers(error.headers).send(error.body)
   }

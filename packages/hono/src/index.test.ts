@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises'
 import type { Server } from 'node:http'
 import { type AjwtError, type AjwtOptions, createSigner, generateKeyPair, MemoryKeyStore, MemoryNonceStore } from '@ajwt/core'
-import { describeAdapter, listenOnLoopback } from '@ajwt/core/testing'
+import { describeAdapter, listenOnLoopback } from '@ajwt/testing'
 import { createAdaptorServer } from '@hono/node-server'
-import { Hono } from 'hono'
+import { type Context, Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { describe, expect, it } from 'vitest'
 import { ajwt, type AjwtEnv, type AjwtOptionalEnv } from './index.ts'
@@ -25,6 +25,7 @@ describeAdapter('@ajwt/hono', {
   body: 'json',
   openPath: '/open',
   echo: true,
+  headerOf: (c, name) => (c as Context).req.header(name),
   listen: (options) => listenOnLoopback(createAdaptorServer({ fetch: whoamiApp(options).fetch }) as Server),
   inject: (options) => {
     const app = whoamiApp(options)

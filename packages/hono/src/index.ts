@@ -1,5 +1,5 @@
 import { type AjwtOptions, type Auth, createFetchAuthenticator, isAjwtError } from '@ajwt/core'
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import { HTTPException } from 'hono/http-exception'
 
@@ -69,14 +69,17 @@ export type AjwtOptionalEnv = { Variables: AjwtOptionalVariables }
  * const app = new Hono<AjwtEnv>()
  * app.use('/api/*', ajwt({ keys: new MemoryKeyStore({ billing: [publicKeyPem] }), nonces: new MemoryNonceStore() }))
  * app.get('/api/invoices', (c) => c.json({ user: c.get('auth').username }))
+ *
+ * // the token elsewhere; hooks get `c`
+ * app.use('/hooks/*', ajwt({ keys, nonces, getToken: (c) => c.req.header('x-ajwt-token'), onRejected: (error, c) => console.warn(c.req.path, error.code) }))
  * ```
  */
-export function ajwt(options: AjwtOptions & { optional?: false }): MiddlewareHandler<AjwtEnv>
-export function ajwt(options: AjwtOptions): MiddlewareHandler<AjwtOptionalEnv>
-export function ajwt(options: AjwtOptions): MiddlewareHandler<AjwtEnv> | MiddlewareHandler<AjwtOptionalEnv> {
+export function ajwt(options: AjwtOptions<Context> & { optional?: false }): MiddlewareHandler<AjwtEnv>
+export function ajwt(options: AjwtOptions<Context>): MiddlewareHandler<AjwtOptionalEnv>
+export function ajwt(options: AjwtOptions<Context>): MiddlewareHandler<AjwtEnv> | MiddlewareHandler<AjwtOptionalEnv> {
   const authenticate = createFetchAuthenticator(options)
   return createMiddleware<AjwtOptionalEnv>(async (c, next) => {
-    const result = await authenticate(c.req.raw)
+    const result = await authenticate(c.req.raw, c)
     if (!result.ok) {
       const { error } = result
       throw new HTTPException(error.status, { res: error.toResponse(), message: error.message, cause: error })

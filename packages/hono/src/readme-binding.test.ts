@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import type { Server } from 'node:http'
 import { createSigner, generateKeyPair, MemoryKeyStore, MemoryNonceStore } from '@ajwt/core'
-import { listenOnLoopback } from '@ajwt/core/testing'
+import { listenOnLoopback } from '@ajwt/testing'
 import { createAdaptorServer } from '@hono/node-server'
 import {
   changing,

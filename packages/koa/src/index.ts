@@ -1,5 +1,5 @@
 import { type AjwtOptions, type Auth, createNodeAuthenticator, isAjwtError } from '@ajwt/core'
-import type { Middleware } from 'koa'
+import type { Context, Middleware } from 'koa'
 
 export type { AjwtError, AjwtOptions, Auth } from '@ajwt/core'
 
@@ -49,14 +49,17 @@ export interface AjwtOptionalState {
  *   .use((ctx) => {
  *     ctx.body = { hello: ctx.state.auth.username }
  *   })
+ *
+ * // the token elsewhere; hooks get `ctx`
+ * app.use(ajwt({ keys, nonces, getToken: (ctx) => ctx.get('x-ajwt-token'), onRejected: (error, ctx) => console.warn(ctx.path, error.code) }))
  * ```
  */
-export function ajwt(options: AjwtOptions & { optional?: false }): Middleware<AjwtState>
-export function ajwt(options: AjwtOptions): Middleware<AjwtOptionalState>
-export function ajwt(options: AjwtOptions): Middleware<AjwtOptionalState> {
+export function ajwt(options: AjwtOptions<Context> & { optional?: false }): Middleware<AjwtState>
+export function ajwt(options: AjwtOptions<Context>): Middleware<AjwtOptionalState>
+export function ajwt(options: AjwtOptions<Context>): Middleware<AjwtOptionalState> {
   const authenticate = createNodeAuthenticator(options)
   return async (ctx, next) => {
-    const result = await authenticate(ctx.req, ctx.originalUrl)
+    const result = await authenticate(ctx.req, ctx.originalUrl, ctx)
     if (!result.ok) throw result.error
     // Optional mode, a request that is not ours: leave the state untouched.
     if (result.auth) ctx.state.auth = result.auth

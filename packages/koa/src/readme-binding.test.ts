@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { createSigner, generateKeyPair, MemoryKeyStore, MemoryNonceStore } from '@ajwt/core'
-import { listenOnLoopback } from '@ajwt/core/testing'
+import { listenOnLoopback } from '@ajwt/testing'
 import { changing, expectCreated, itMirrorsTheReadme, itRefusesTheChangedInvoice, oneByteOff, recordedCodes, serving, via } from '@ajwt/test-utils/readme'
 import { bodyParser } from '@koa/bodyparser'
 import Koa from 'koa'

@@ -1,5 +1,5 @@
-import { describeKeyStore } from '@ajwt/core/testing'
 import { AjwtError, createSigner, createVerifier, generateKeyPair, importPublicKey, MemoryNonceStore } from '@ajwt/core'
+import { describeKeyStore } from '@ajwt/testing'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { PostgresKeyStore } from './index.ts'

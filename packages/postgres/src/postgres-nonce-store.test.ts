@@ -1,5 +1,5 @@
-import { describeNonceStore } from '@ajwt/core/testing'
 import { AjwtError, createSigner, createVerifier, generateKeyPair, MemoryKeyStore } from '@ajwt/core'
+import { describeNonceStore } from '@ajwt/testing'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { PostgresNonceStore } from './index.ts'

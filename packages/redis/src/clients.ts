@@ -9,7 +9,7 @@ import { AjwtError } from '@ajwt/core'
  * ```
  */
 export interface NodeRedisClient {
-  sendCommand(args: string[], options?: { abortSignal?: AbortSignal }): Promise<unknown>
+  sendCommand(args: string[], options?: { abortSignal?: AbortSignal; timeout?: number }): Promise<unknown>
   readonly isOpen?: boolean
   readonly isReady?: boolean
 }
@@ -27,7 +27,7 @@ export interface NodeRedisCluster {
     firstKey: string | undefined,
     isReadonly: boolean | undefined,
     args: string[],
-    options?: { abortSignal?: AbortSignal },
+    options?: { abortSignal?: AbortSignal; timeout?: number },
   ): Promise<unknown>
   readonly masters: readonly unknown[]
   readonly isOpen?: boolean
@@ -57,38 +57,53 @@ export interface IoRedisClient {
  */
 export type RedisClient = NodeRedisClient | NodeRedisCluster | IoRedisClient
 
-/** Sends `SET key 1 NX PX ms` (a duration, on Redis's own clock); resolves to the raw reply ('OK' or null). */
-export type SetNx = (key: string, px: string, signal: AbortSignal) => Promise<unknown>
+/**
+ * How the store talks to one client: `send` one command (routed by `firstKey` on a cluster), and
+ * `down` tells why a command sent now would only queue up (undefined when the client is ready).
+ */
+export interface Commands {
+  /** A cluster client: one command may only hold keys of one hash slot. */
+  readonly cluster: boolean
+  send(args: string[], firstKey: string): Promise<unknown>
+  down(): string | undefined
+}
 
 // ioredis cannot take a command back out of its offline queue, so a down connection must fail
 // fast rather than pile up commands for the length of the outage.
 const IOREDIS_DOWN: ReadonlySet<string> = new Set(['reconnecting', 'close', 'end', 'disconnecting'])
 
+// node-redis (6) gives every command a 5 s timeout of its own: an AbortSignal.timeout() and a
+// listener per command, alive for those 5 s. The store watches its commands itself (timeoutMs).
+const NO_LIBRARY_TIMEOUT = { timeout: 0 }
+
 // Duck-typed, so that neither library is imported: `call` + `status` is ioredis (its Cluster too),
 // `sendCommand` + `masters` is a node-redis cluster, `sendCommand` alone a node-redis client.
-export function setNxFor(client: RedisClient): SetNx {
-  const c = client as Partial<NodeRedisClient & NodeRedisCluster & IoRedisClient> | null
+export function commandsFor(client: RedisClient): Commands {
+  const c = client as Partial<NodeRedisClient & NodeRedisCluster & IoRedisClient> & { isCluster?: unknown }
   if (c && typeof c.call === 'function' && typeof c.status === 'string') {
     const io = client as IoRedisClient
-    return (key, px) => {
-      if (IOREDIS_DOWN.has(io.status)) return Promise.reject(new Error(`ioredis connection is ${io.status}`))
-      return io.call('SET', key, '1', 'NX', 'PX', px)
+    const call = io.call
+    return {
+      cluster: c.isCluster === true,
+      send: (args) => Reflect.apply(call, io, args) as Promise<unknown>,
+      down: () => (IOREDIS_DOWN.has(io.status) ? `ioredis connection is ${io.status}` : undefined),
     }
   }
   if (c && typeof c.sendCommand === 'function') {
-    const down = () => c.isOpen === true && c.isReady === false
     if ('masters' in c) {
       const cluster = client as NodeRedisCluster
-      return (key, px, abortSignal) =>
-        down()
-          ? Promise.reject(new Error('node-redis cluster is not ready'))
-          : cluster.sendCommand(key, false, ['SET', key, '1', 'NX', 'PX', px], { abortSignal })
+      return {
+        cluster: true,
+        send: (args, firstKey) => cluster.sendCommand(firstKey, false, args, NO_LIBRARY_TIMEOUT),
+        down: () => (cluster.isOpen === true && cluster.isReady === false ? 'node-redis cluster is not ready' : undefined),
+      }
     }
     const single = client as NodeRedisClient
-    return (key, px, abortSignal) =>
-      down()
-        ? Promise.reject(new Error('node-redis client is not ready (reconnecting)'))
-        : single.sendCommand(['SET', key, '1', 'NX', 'PX', px], { abortSignal })
+    return {
+      cluster: false,
+      send: (args) => single.sendCommand(args, NO_LIBRARY_TIMEOUT),
+      down: () => (single.isOpen === true && single.isReady === false ? 'node-redis client is not ready (reconnecting)' : undefined),
+    }
   }
   throw new AjwtError(
     'invalid_options',

@@ -1,4 +1,4 @@
-import { describeNonceStore } from '@ajwt/core/testing'
+import { describeNonceStore } from '@ajwt/testing'
 import { Cluster } from 'ioredis'
 import { createCluster } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'

@@ -1,5 +1,5 @@
-import { describeNonceStore } from '@ajwt/core/testing'
 import { AjwtError } from '@ajwt/core'
+import { describeNonceStore } from '@ajwt/testing'
 import { Redis } from 'ioredis'
 import { createClient, createClientPool } from 'redis'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'

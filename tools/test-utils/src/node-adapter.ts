@@ -1,23 +1,29 @@
 // What the Express and Koa adapters' suites share, so that each runs on every supported major.
 import { createServer, type RequestListener } from 'node:http'
 import { type AjwtOptions, createSigner, generateKeyPair, type GeneratedKeyPair, MemoryKeyStore, MemoryNonceStore } from '@ajwt/core'
-import { describeAdapter, listenOnLoopback, supertestFetch } from '@ajwt/core/testing'
+import { describeAdapter, listenOnLoopback, supertestFetch } from '@ajwt/testing'
 import request from 'supertest'
 import { beforeAll } from 'vitest'
 
 /**
  * `describeAdapter` for a Node app (Express, Koa) whose rejections go through the framework's
  * default error handling: `app(options)` serves `/open` outside the adapter and `/whoami` and
- * `/echo` behind it; the suite drives it through a real server and through supertest.
+ * `/echo` behind it; the suite drives it through a real server and through supertest. `headerOf`
+ * reads a header from what the adapter hands to `getToken` and the hooks (`req`, `ctx`).
  *
  * @example
- * describeNodeAdapter('@ajwt/koa on Koa 2 with Koa default error handling', (options) => whoamiApp(Koa2, options))
+ * describeNodeAdapter('@ajwt/koa on Koa 2', (options) => whoamiApp(Koa2, options), (ctx, name) => (ctx as Context).get(name) || undefined)
  */
-export function describeNodeAdapter(name: string, app: (options: AjwtOptions) => RequestListener): void {
+export function describeNodeAdapter(
+  name: string,
+  app: (options: AjwtOptions) => RequestListener,
+  headerOf: (context: unknown, name: string) => string | undefined,
+): void {
   describeAdapter(name, {
     body: 'any',
     openPath: '/open',
     echo: true,
+    headerOf,
     listen: (options) => listenOnLoopback(createServer(app(options))),
     inject: (options) => supertestFetch(request(createServer(app(options)))),
   })

@@ -7,15 +7,15 @@ import { afterAll, afterEach, beforeAll, beforeEach, expect, it, vi } from 'vite
 const PUBLIC_ORIGIN = 'https://api.example.com'
 
 /**
- * The lines of README `readme`'s "Request binding" ts snippets (imports aside) that `source` lacks:
- * a test that runs the snippets expects none, so that the README cannot drift from what runs.
+ * The lines of README `readme`'s ts snippets in section `heading` (imports aside) that `source`
+ * lacks: a test that runs the snippets expects none, so that the README cannot drift from what runs.
  */
-export function missingLines(readme: string, source: string): string[] {
-  const start = readme.indexOf('\n## Request binding')
+export function missingLines(readme: string, source: string, heading = 'Request binding'): string[] {
+  const start = readme.indexOf(`\n## ${heading}\n`)
   const end = readme.indexOf('\n## ', start + 1)
   const section = readme.slice(start, end === -1 ? undefined : end)
   const snippets = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1] ?? '')
-  if (start === -1 || snippets.length === 0) return ['(no ts snippet in a "Request binding" section)']
+  if (start === -1 || snippets.length === 0) return [`(no ts snippet in a "${heading}" section)`]
   const have = new Set(source.split('\n').map((line) => line.trim()))
   const wanted = snippets.flatMap((snippet) => snippet.split('\n').map((line) => line.trim()))
   return wanted.filter((line) => line !== '' && !line.startsWith('import ') && !have.has(line))
@@ -121,9 +121,14 @@ export function warnedCodes(): unknown[] {
 }
 
 /** The test that README `readme` has not drifted from `source`, the code that runs its snippets (see missingLines). */
-export function itMirrorsTheReadme(readme: string, source: string, name = 'mirrors the README: every line of its snippets is in this test'): void {
+export function itMirrorsTheReadme(
+  readme: string,
+  source: string,
+  name = 'mirrors the README: every line of its snippets is in this test',
+  heading = 'Request binding',
+): void {
   it(name, () => {
-    expect(missingLines(readme, source)).toEqual([])
+    expect(missingLines(readme, source, heading)).toEqual([])
   })
 }
 
@@ -170,4 +175,33 @@ export function itRefusesTheChangedInvoice({ post, rejected, largeBodyReader, di
       expect(rejected).toEqual(['binding_required', 'url_mismatch'])
     })
   }
+}
+
+/** What the README hook tests send: `headers` to the README's route, answered with a status and a JSON body. */
+export type SendHeaders = (headers: Record<string, string>) => Promise<{ status: number; body: unknown }>
+
+/** A signer, as the README hook tests use it (core's `Signer`, structurally: no import here). */
+export interface ReadmeSigner {
+  token(): Promise<string>
+  authorization(): Promise<string>
+}
+
+/** The README "Logging" tests: one token accepted (200), then refused as a replay (401). */
+export async function acceptedThenReplayed(signer: ReadmeSigner, send: SendHeaders): Promise<void> {
+  const authorization = await signer.authorization()
+  expect((await send({ authorization })).status).toBe(200)
+  expect((await send({ authorization })).status).toBe(401)
+}
+
+/**
+ * The README "getToken" tests: a token in `x-ajwt-token` is accepted once (answered `{ for:
+ * 'billing' }`) then refused, and a valid token in the Authorization header is not read (401).
+ */
+export async function expectTokenFromHeader(signer: ReadmeSigner, send: SendHeaders): Promise<void> {
+  const token = await signer.token()
+  const ok = await send({ 'x-ajwt-token': token })
+  expect(ok.status).toBe(200)
+  expect(ok.body).toEqual({ for: 'billing' })
+  expect((await send({ 'x-ajwt-token': token })).status).toBe(401)
+  expect((await send({ authorization: await signer.authorization() })).status).toBe(401)
 }

@@ -17,11 +17,15 @@ beforeAll(async () => {
 /** A Worker-style handler: authenticate, then read the body as text; every refusal is its Response. */
 function app(options: Partial<VerifierOptions> = {}) {
   const rejected: AjwtError[] = []
+  const contexts: unknown[] = []
   const authenticate = createFetchAuthenticator({
     keys: new MemoryKeyStore({ billing: [pair.publicKey] }),
     nonces: new MemoryNonceStore(),
     origins: [ORIGIN],
-    onRejected: (error) => rejected.push(error),
+    onRejected: (error, context) => {
+      rejected.push(error)
+      contexts.push(context)
+    },
     ...options,
   })
   const handle = async (request: Request) => {
@@ -37,7 +41,7 @@ function app(options: Partial<VerifierOptions> = {}) {
   const signer = createSigner({ username: 'billing', privateKey: pair.privateKey })
   const bound = (body: string | Uint8Array | undefined, method = 'POST', path = '/v1/x') =>
     signer.authorization({ method, url: ORIGIN + path, body })
-  return { handle, bound, signer, rejected }
+  return { handle, bound, signer, rejected, contexts }
 }
 
 /** As a server receives it: with Content-Length, as HTTP/1.1 clients send a known-length body. */
@@ -51,12 +55,16 @@ const post = (authorization: string, body: BodyInit | null, headers: Record<stri
 
 describe('createFetchAuthenticator', () => {
   it('hands on a request whose body is the exact bound body; a body one byte off is refused when read', async () => {
-    const { handle, bound, rejected } = app()
+    const { handle, bound, rejected, contexts } = app()
     const body = '{"amount":12}'
     expect(await handle(post(await bound(body), body))).toEqual({ status: 200, body, user: 'billing' })
     const big = 'b'.repeat(100_000)
     const stream = (text: string) => new Response(text).body as ReadableStream<Uint8Array>
-    expect(await handle(post(await bound(big), stream(`${big.slice(1)}c`)))).toEqual({ status: 401, code: 'body_mismatch' })
+    const tampered = post(await bound(big), stream(`${big.slice(1)}c`))
+    expect(await handle(tampered)).toEqual({ status: 401, code: 'body_mismatch' })
+    // Refused as it was read, after the token was accepted: onRejected still gets the request.
+    expect(contexts).toEqual([tampered])
+    expect(contexts[0]).toBe(tampered)
     expect((await handle(post(await bound(big), stream(big)))).status).toBe(200)
     expect(rejected.map((error) => error.code)).toEqual(['body_mismatch'])
   })

@@ -30,7 +30,7 @@ export type FetchAuthenticateResult =
  * const result = await authenticate(request)
  * ```
  */
-export type AuthenticateFetch = (request: Request) => Promise<FetchAuthenticateResult>
+export type AuthenticateFetch<Context = Request> = (request: Request, context?: Context) => Promise<FetchAuthenticateResult>
 
 /**
  * The one call of a fetch-style adapter (`@ajwt/hono`, `@ajwt/cloudflare`, or a plain Deno, Bun
@@ -39,7 +39,8 @@ export type AuthenticateFetch = (request: Request) => Promise<FetchAuthenticateR
  * the body, that request's body is checked as it streams: reading it (`json()`, `text()`, the
  * stream) rejects with an `AjwtError` instead of giving a body that does not match
  * (`body_mismatch`, 401) or is over `maxBoundBodyBytes` (`body_too_large`, 413). Map that
- * rejection with `isAjwtError(error)` and `error.toResponse()`.
+ * rejection with `isAjwtError(error)` and `error.toResponse()`. `context` (default: the request)
+ * is what `getToken`, `onVerified` and `onRejected` receive: Hono passes its `c`.
  *
  * @example
  * ```ts
@@ -61,15 +62,15 @@ export type AuthenticateFetch = (request: Request) => Promise<FetchAuthenticateR
  * }
  * ```
  */
-export function createFetchAuthenticator(options: AjwtOptions): AuthenticateFetch {
+export function createFetchAuthenticator<Context = Request>(options: AjwtOptions<Context>): AuthenticateFetch<Context> {
   const authenticate = createAuthenticator(options)
   // The same middleware mounted twice sees the request twice (the second time, possibly as the
   // request it handed on): it is one authentication, not a replay.
   const done = new WeakMap<Request, Promise<FetchAuthenticateResult>>()
-  return (input) => {
+  return (input, context) => {
     let result = done.get(input)
     if (!result) {
-      result = authenticateOnce(authenticate, input)
+      result = authenticateOnce(authenticate, input, context ?? (input as Context))
       done.set(input, result)
       result.then((outcome) => outcome.ok && done.set(outcome.request, result as Promise<FetchAuthenticateResult>), () => undefined)
     }
@@ -77,7 +78,11 @@ export function createFetchAuthenticator(options: AjwtOptions): AuthenticateFetc
   }
 }
 
-async function authenticateOnce(authenticate: Authenticate, input: Request): Promise<FetchAuthenticateResult> {
+async function authenticateOnce<Context>(
+  authenticate: Authenticate<Context>,
+  input: Request,
+  context: Context,
+): Promise<FetchAuthenticateResult> {
   const { headers } = input
   // A small body is read before the nonce is claimed (only for a token that binds one): a
   // tampered copy racing ahead of the genuine request is then refused without using it up.
@@ -91,7 +96,7 @@ async function authenticateOnce(authenticate: Authenticate, input: Request): Pro
     headers,
     hasBody: hasBody(input),
     ...(bodyDigest ? { bodyDigest } : {}),
-  })
+  }, context)
   if (!result.ok) return result
   const request = buffered ? new Request(input, { body: await buffered }) : input
   const body = result.auth?.binding ? checkBody(request.body, result.auth) : request.body

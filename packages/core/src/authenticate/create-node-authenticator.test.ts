@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer, IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { connect } from 'node:net'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { AjwtError } from '../errors/ajwt-error.ts'
@@ -38,19 +38,25 @@ interface Seen {
  */
 async function serve(options: Partial<VerifierOptions> & { delayMs?: number; read?: boolean; readFirst?: boolean } = {}) {
   const rejected: AjwtError[] = []
+  const contexts: unknown[] = []
   const authenticate = createNodeAuthenticator({
     keys: new MemoryKeyStore({ billing: [pair.publicKey] }),
     nonces: new MemoryNonceStore(),
-    onRejected: (error) => rejected.push(error),
+    onRejected: (error, context) => {
+      rejected.push(error)
+      contexts.push(context)
+    },
     ...options,
   })
   const handled: string[] = []
+  const requests: IncomingMessage[] = []
   const answer = (res: ServerResponse, status: number, body: unknown) => {
     if (!res.headersSent) res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body))
   }
   const server = createServer(async (req: IncomingMessage, res) => {
     if (options.readFirst) for await (const _ of req) void _
     if (options.delayMs) await sleep(options.delayMs)
+    requests.push(req)
     const result = await authenticate(req)
     if (!result.ok) return answer(res, result.error.status, { code: result.error.code })
     if (options.read === false) {
@@ -88,7 +94,7 @@ async function serve(options: Partial<VerifierOptions> & { delayMs?: number; rea
   }
   const bound = (body: string | Uint8Array | null, method = 'POST', path = '/x') =>
     signer.authorization({ method, url: origin + path, body: body ?? undefined })
-  return { origin, send, bound, signer, rejected, handled }
+  return { origin, send, bound, signer, rejected, contexts, requests, handled }
 }
 
 const sha = (data: string | Uint8Array) => createHash('sha256').update(data).digest('base64url')
@@ -137,6 +143,10 @@ describe('createNodeAuthenticator: the body of a bound token', () => {
     expect(JSON.parse(ok.body)).toMatchObject({ length: big.length, sha256: sha(big) })
     const refused = await app.send({ body: stream(big, true), duplex: 'half', authorization: await app.bound(big) })
     expect(refused).toMatchObject({ status: 401, code: 'body_mismatch' })
+    // Refused as it streamed, after the token was accepted: onRejected still gets the request.
+    expect(app.rejected.map((error) => error.code)).toEqual(['body_mismatch'])
+    expect(app.contexts).toEqual([app.requests[1]])
+    expect(app.contexts[0]).toBeInstanceOf(IncomingMessage)
   })
 
   it('refuses a bound body over maxBoundBodyBytes with 413, as it streams', async () => {

@@ -10,7 +10,11 @@ import { createAuthenticator, type AjwtOptions, type Authenticate, type Authenti
  * const result = await authenticate(req, req.originalUrl)
  * ```
  */
-export type AuthenticateNode = (req: NodeIncomingMessage, target?: string) => Promise<AuthenticateResult>
+export type AuthenticateNode<Context = NodeIncomingMessage> = (
+  req: NodeIncomingMessage,
+  target?: string,
+  context?: Context,
+) => Promise<AuthenticateResult>
 
 /**
  * The one call of a Node adapter (`@ajwt/express`, `@ajwt/koa`, `@ajwt/fastify`, or plain
@@ -21,7 +25,8 @@ export type AuthenticateNode = (req: NodeIncomingMessage, target?: string) => Pr
  * does not match (`body_mismatch`, 401) or is over `maxBoundBodyBytes` (`body_too_large`, 413).
  *
  * Call it before anything reads the body. A body that something already read cannot be checked:
- * a token that binds one is then refused.
+ * a token that binds one is then refused. `context` (default: `req`) is what `getToken`,
+ * `onVerified` and `onRejected` receive: an adapter passes its framework's request.
  *
  * @example
  * ```ts
@@ -37,19 +42,24 @@ export type AuthenticateNode = (req: NodeIncomingMessage, target?: string) => Pr
  * })
  * ```
  */
-export function createNodeAuthenticator(options: AjwtOptions): AuthenticateNode {
+export function createNodeAuthenticator<Context = NodeIncomingMessage>(options: AjwtOptions<Context>): AuthenticateNode<Context> {
   const authenticate = createAuthenticator(options)
   // The same middleware mounted twice (on a path and on a route) sees the request twice: it is one
   // authentication, not a replay.
   // A property of the request (cheaper per request than a WeakMap), one symbol per middleware.
   const done = Symbol('ajwt authentication')
-  return (req, target) => {
+  return (req, target, context) => {
     const seen = req as NodeIncomingMessage & { [done]?: Promise<AuthenticateResult> }
-    return (seen[done] ??= authenticateOnce(authenticate, req, target ?? req.url ?? '/'))
+    return (seen[done] ??= authenticateOnce(authenticate, req, target ?? req.url ?? '/', context ?? (req as Context)))
   }
 }
 
-async function authenticateOnce(authenticate: Authenticate, req: NodeIncomingMessage, target: string): Promise<AuthenticateResult> {
+async function authenticateOnce<Context>(
+  authenticate: Authenticate<Context>,
+  req: NodeIncomingMessage,
+  target: string,
+  context: Context,
+): Promise<AuthenticateResult> {
   const guard = guardNodeBody(req)
   const { headers } = req
   const authorization = headers.authorization
@@ -59,7 +69,7 @@ async function authenticateOnce(authenticate: Authenticate, req: NodeIncomingMes
     headers,
     hasBody: announcesBody(headers),
     bodyDigest: guard.digest,
-  })
+  }, context)
   const refused = guard.settle(result.ok ? result.auth?.binding : undefined)
   const error = refused instanceof Promise ? await refused : refused
   return error ? { ok: false, error } : result

@@ -77,7 +77,9 @@ export function announcesBody(headers: NodeIncomingMessage['headers']): boolean 
  * the connection, so the 401 can still be sent.
  */
 export function guardNodeBody(req: NodeIncomingMessage): NodeBodyGuard {
-  if (!announcesBody(req.headers)) return NO_BODY
+  const length = lengthOf(req.headers)
+  if (length === undefined || length === 0) return NO_BODY
+  const earlyBody = isEarlyBody(length)
   if (req.readableDidRead || req.readableFlowing === true || req.readableEnded || req.destroyed) return blind()
 
   const guarded = req as Guarded
@@ -103,9 +105,12 @@ export function guardNodeBody(req: NodeIncomingMessage): NodeBodyGuard {
     }
   }
 
-  const waiters: (() => void)[] = []
+  // Who waits for the whole of a small body (digest), woken with its digest when the end arrives.
+  let waiter: ((digest: string | Promise<string> | undefined) => void) | undefined
   const wake = () => {
-    for (const resolve of waiters.splice(0)) resolve()
+    const resolve = waiter
+    waiter = undefined
+    if (resolve) resolve(whole())
   }
 
   // Put back, not deleted: deleting a property sends the request object to V8's slow dictionary
@@ -211,16 +216,19 @@ export function guardNodeBody(req: NodeIncomingMessage): NodeBodyGuard {
   return {
     digest() {
       if (state !== 'pending') return undefined
-      if (endHeld || completeAtStart || !isEarlyBody(lengthOf(req.headers))) return whole()
+      if (endHeld || completeAtStart || !earlyBody) return whole()
       // A small body is waited for before the nonce is claimed: a tampered copy racing ahead of
       // the genuine request is then refused without using its token up.
       // A client that never sends the rest leaves this pending, with the request: both are
       // collected once the server drops the connection.
-      const ended = new Promise<void>((resolve) => waiters.push(resolve))
+      const digest = new Promise<string | undefined>((resolve) => {
+        const before = waiter
+        waiter = before ? (value) => (before(value), resolve(value)) : resolve
+      })
       // A request that is not fed by a socket produces its body only when read (light-my-request,
       // fastify.inject): ask it. A socket's data comes by itself (read(0) would cost it a resume).
       if ((guarded.socket as { readable?: unknown } | null | undefined)?.readable !== true) guarded.read(0)
-      return ended.then(whole)
+      return digest
     },
     settle(binding) {
       if (state === 'failed') return failure

@@ -1,4 +1,4 @@
-import { importJWK, type JWK } from 'jose'
+import { type CryptoKey, importJWK, type JWK } from 'jose'
 import { AjwtError } from '../errors/ajwt-error.ts'
 import type { KeyType } from '../backend/types.ts'
 import { keyTypeOf, publicKeyFromJwk, type PublicKey } from './public-key.ts'

@@ -1,7 +1,7 @@
+import { describeKeyStore } from '@ajwt/testing'
 import { describe, expect, it } from 'vitest'
 import { claims, expectAjwtError, headerFor, NOW, RecordingNonceStore, signToken, vectors } from '../../test/helpers.ts'
 import type { PublicKey } from '../keys/public-key.ts'
-import { describeKeyStore } from '../testing/describe-key-store.ts'
 import { createVerifier } from '../verifier/create-verifier.ts'
 import { CompositeKeyStore } from './composite-key-store.ts'
 import { MemoryKeyStore } from './memory-key-store.ts'

@@ -4,6 +4,7 @@ import { importPublicKey } from '../keys/import-public-key.ts'
 import type { PublicKey } from '../keys/public-key.ts'
 import { privateHostReason } from './jwks-address.ts'
 import { downloadJson, type JwksFetch } from './jwks-fetch.ts'
+import type { VerifierTelemetry } from '../verifier/telemetry.ts'
 import type { KeyLookupHint, KeyStore } from './types.ts'
 
 export type { JwksFetch } from './jwks-fetch.ts'
@@ -73,6 +74,12 @@ export interface JwksKeyStoreOptions {
    * `maxKeys`). What it throws is ignored.
    */
   onError?: (error: AjwtError, username: string) => void
+  /**
+   * Where each JWKS fetch is reported (`jwksFetched`): pass the verifier's `telemetry`, e.g.
+   * `openTelemetry()` from `@ajwt/core/opentelemetry`, to count fetches by result. What it throws
+   * is ignored.
+   */
+  telemetry?: Pick<VerifierTelemetry, 'jwksFetched'>
   /** The clock, in unix seconds like `createVerifier`'s (for tests). */
   now?: () => number
 }
@@ -153,6 +160,7 @@ export class JwksKeyStore implements KeyStore {
   private readonly allowHttp: boolean
   private readonly allowPrivateNetworks: boolean
   private readonly onError: ((error: AjwtError, username: string) => void) | undefined
+  private readonly telemetry: Pick<VerifierTelemetry, 'jwksFetched'> | undefined
   private readonly clock: () => number
 
   constructor(options: JwksKeyStoreOptions) {
@@ -180,6 +188,7 @@ export class JwksKeyStore implements KeyStore {
     this.allowHttp = options.allowHttp === true
     this.allowPrivateNetworks = options.allowPrivateNetworks === true
     this.onError = options.onError
+    this.telemetry = options.telemetry?.jwksFetched ? options.telemetry : undefined
     const now = options.now
     this.clock = now ? () => now() * 1000 : Date.now
   }
@@ -271,12 +280,14 @@ export class JwksKeyStore implements KeyStore {
           entry.keys = sameKeys(entry.keys, keys) ? entry.keys! : keys
           entry.fetchedAt = now
           delete entry.error
+          this.fetched('success')
           if (skipped.length > 0) this.report(new AjwtError('invalid_key', skippedDetail(entry.shown, skipped)), username)
           return entry.keys
         },
         (cause: unknown) => {
           const error = new AjwtError('store_unavailable', `JwksKeyStore: ${entry.shown}: ${messageOf(cause)}`, { cause })
           entry.error = error
+          this.fetched('failure', error)
           this.report(error, username)
           if (entry.keys && this.servable(entry, now)) return entry.keys
           throw entry.keys ? this.tooStale(entry, now) : error
@@ -339,6 +350,15 @@ export class JwksKeyStore implements KeyStore {
       if (reason) return refuse(`host ${parsed.hostname} (${reason}) is not allowed unless allowPrivateNetworks is set`)
     }
     return undefined
+  }
+
+  private fetched(result: 'success' | 'failure', error?: AjwtError): void {
+    if (!this.telemetry) return
+    try {
+      this.telemetry.jwksFetched!(error ? { result, error } : { result })
+    } catch {
+      // Telemetry must never change what the store answers.
+    }
   }
 
   private report(error: AjwtError, username: string): void {

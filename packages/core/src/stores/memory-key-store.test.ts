@@ -1,9 +1,9 @@
 import { generateKeyPairSync } from 'node:crypto'
+import { describeKeyStore } from '@ajwt/testing'
 import { describe, expect, it } from 'vitest'
 import { AjwtError } from '../errors/ajwt-error.ts'
 import { claims, expectAjwtError, headerFor, NOW, RecordingNonceStore, signToken, vectors } from '../../test/helpers.ts'
 import { importPublicKey } from '../keys/import-public-key.ts'
-import { describeKeyStore } from '../testing/describe-key-store.ts'
 import { createVerifier } from '../verifier/create-verifier.ts'
 import { MemoryKeyStore } from './memory-key-store.ts'
 

@@ -1,7 +1,7 @@
+import { describeNonceStore } from '@ajwt/testing'
 import { describe, expect, it } from 'vitest'
 import { claims, expectAjwtError, headerFor, NOW, signToken, vectors } from '../../test/helpers.ts'
 import { importPublicKey } from '../keys/import-public-key.ts'
-import { describeNonceStore } from '../testing/describe-nonce-store.ts'
 import { createVerifier } from '../verifier/create-verifier.ts'
 import { MemoryNonceStore } from './memory-nonce-store.ts'
 

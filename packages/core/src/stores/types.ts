@@ -61,7 +61,7 @@ export interface NonceClaim {
  * or cannot keep the record that long: the request then fails closed with 503, never open. Only
  * an answer of exactly `true` accepts a request.
  *
- * Run `describeNonceStore` from `@ajwt/core/testing` against any implementation.
+ * Run `describeNonceStore` from `@ajwt/testing` against any implementation.
  *
  * @example
  * ```ts

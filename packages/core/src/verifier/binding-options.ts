@@ -22,7 +22,7 @@ export interface BindingConfig {
 /** The binding config of one token's user: the verifier's, or what its `binding(username)` says. */
 export type BindingConfigFor = (username: string) => BindingConfig | undefined
 
-export function bindingConfig(options: VerifierOptions): BindingConfigFor {
+export function bindingConfig(options: VerifierOptions<never>): BindingConfigFor {
   const { binding } = options
   if (typeof binding !== 'function') {
     const config = fixedConfig(options, binding ?? 'if-present')
@@ -37,7 +37,7 @@ export function bindingConfig(options: VerifierOptions): BindingConfigFor {
   }
 }
 
-function fixedConfig(options: VerifierOptions, policy: BindingPolicy): BindingConfig | undefined {
+function fixedConfig(options: VerifierOptions<never>, policy: BindingPolicy): BindingConfig | undefined {
   if (!POLICIES.has(policy)) {
     throw new AjwtError('invalid_options', "binding must be 'off', 'if-present', 'required' or a function of the username returning one")
   }

@@ -481,3 +481,30 @@ describe('request binding: the hot path', () => {
     expect(reads).toEqual([])
   })
 })
+
+describe('request binding: the URL compared in place (origins, no pathPrefix) agrees with the full check', () => {
+  // htu is signed as given (a hostile or broken signer), the request URL is what the server received.
+  const cases: [htu: string, url: string, htq: string | undefined, expected: AjwtErrorCode | 'ok'][] = [
+    [`${API}/v1/x`, `${API}/v1/x`, undefined, 'ok'],
+    [`${API}/v1/x`, `${API}/v1/x?a=1`, sha256('a=1'), 'ok'],
+    [`${API}/v1/x`, `${API}/v1/x?a=1`, undefined, 'query_mismatch'],
+    [`${API}/v1/x`, `${API}/v1/x?`, undefined, 'ok'],
+    [`${API}/v1/x`, `${API}/v1/xy`, undefined, 'url_mismatch'],
+    [`${API}/v1/x`, `${API}/v1/x/`, undefined, 'url_mismatch'],
+    [`${API}/v1/x?a=1`, `${API}/v1/x?a=1`, undefined, 'url_mismatch'],
+    [`${API}/v1/x#f`, `${API}/v1/x#f`, undefined, 'url_mismatch'],
+    [`${API}/v1/x`, `${API}/v1/x#f`, undefined, 'ok'],
+    [`${API}/v1/x`, `https://other.example.com/v1/x`, undefined, 'ok'],
+    [`https://other.example.com/v1/x`, `https://other.example.com/v1/x`, undefined, 'url_mismatch'],
+    [`${API}`, `${API}`, undefined, 'url_mismatch'],
+    [`${API}/`, `${API}`, undefined, 'ok'],
+    [`${API}.evil.com/v1/x`, `${API}.evil.com/v1/x`, undefined, 'url_mismatch'],
+    [`HTTPS://api.example.com/v1/x`, `HTTPS://api.example.com/v1/x`, undefined, 'url_mismatch'],
+  ]
+  it.each(cases)('htu %s at %s', async (htu, url, htq, expected) => {
+    const claims = { username: 'guido', time: NOW, nonce: `n-${htu}-${url}`, htm: 'GET', htu, ...(htq ? { htq } : {}) }
+    const token = signToken(headerFor('ed25519'), claims, 'ed25519')
+    const verdict = verifierWith({ origins: [API] }).verify(`JWT ${token}`, { method: 'GET', url, hasBody: false })
+    expect(await codeOf(verdict)).toBe(expected)
+  })
+})

@@ -52,17 +52,20 @@ export function checkBinding(
     throw new AjwtError('method_mismatch', `the token is for ${htm}, the request is ${String(request.method)}`)
   }
 
-  let query = ''
-  if (bound || htq !== undefined) {
+  let query: string | undefined
+  if (htu !== undefined && bound) query = queryAfterOwnUrl(htu, request.url, config)
+  if (query === undefined && (bound || htq !== undefined)) {
     const url = splitUrl(request.url)
     if (!url) throw new AjwtError('url_mismatch', 'the request URL is unknown or not an absolute http(s) URL: the token binds it')
     if (htu !== undefined && !matchesUrl(htu, url, request.headers, config)) {
       throw new AjwtError('url_mismatch', 'the token is for another URL (origin or path)')
     }
     query = url.query
-    if (htq === undefined && query !== '') throw new AjwtError('query_mismatch', 'the request has a query, the token binds none')
-    if (htq !== undefined && query === '') throw new AjwtError('query_mismatch', 'the token binds a query, the request has none')
   }
+
+  query ??= ''
+  if (htq === undefined && query !== '') throw new AjwtError('query_mismatch', 'the request has a query, the token binds none')
+  if (htq !== undefined && query === '') throw new AjwtError('query_mismatch', 'the token binds a query, the request has none')
 
   if (request.hasBody === true && htb === undefined && bound) {
     throw new AjwtError('body_mismatch', 'the token binds a request without a body, and the request has one')
@@ -101,16 +104,44 @@ function bindingRequired(request: BindingRequest | null | undefined, why: string
   return new AjwtError('binding_required', `binding is required: ${why}`)
 }
 
+/**
+ * The common case, without taking the URL apart: with `origins` and no `pathPrefix`, a request URL
+ * that is `htu` itself, optionally followed by `?query`, where `htu` is one of the origins then a
+ * path. Answers the query (`''` for none), or undefined to leave the decision to the full check.
+ */
+function queryAfterOwnUrl(htu: string, url: unknown, config: BindingConfig): string | undefined {
+  const { origins } = config
+  if (!origins || config.pathPrefix !== '' || typeof url !== 'string' || !url.startsWith(htu)) return undefined
+  const end = htu.length
+  if (url.length !== end && url.charCodeAt(end) !== 63 /* ? */) return undefined
+  if (htu.includes('?') || htu.includes('#') || url.includes('#', end)) return undefined
+  for (const origin of origins) {
+    if (htu.length > origin.length && htu.charCodeAt(origin.length) === 47 /* / */ && htu.startsWith(origin)) {
+      return url.length === end ? '' : url.slice(end + 1)
+    }
+  }
+  return undefined
+}
+
 /** `htu` is one of this server's origins, then `pathPrefix` and the path it received. */
 function matchesUrl(htu: string, url: ReceivedUrl, headers: BindingRequest['headers'], config: BindingConfig): boolean {
   const { origins, pathPrefix } = config
   const path = pathPrefix + url.path
   // A proxy that strips `/api` turns both `/api` and `/api/` into `/`.
   const bare = pathPrefix !== '' && url.path === '/' ? pathPrefix : undefined
-  const matches = (origin: string) => htu === origin + path || (bare !== undefined && htu === origin + bare)
-  if (origins) return origins.some(matches)
-  const own = ownOrigin(url, headers, config.trustProxy)
-  return own !== undefined && matches(own)
+  if (!origins) {
+    const own = ownOrigin(url, headers, config.trustProxy)
+    return own !== undefined && matchesOrigin(htu, own, path, bare)
+  }
+  for (const origin of origins) if (matchesOrigin(htu, origin, path, bare)) return true
+  return false
+}
+
+function matchesOrigin(htu: string, origin: string, path: string, bare: string | undefined): boolean {
+  // Compared in place: no concatenated string per request.
+  if (!htu.startsWith(origin)) return false
+  const rest = htu.length - origin.length
+  return (rest === path.length && htu.endsWith(path)) || (bare !== undefined && rest === bare.length && htu.endsWith(bare))
 }
 
 function ownOrigin(url: ReceivedUrl, headers: BindingRequest['headers'], trustProxy: boolean): string | undefined {

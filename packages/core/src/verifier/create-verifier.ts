@@ -14,6 +14,7 @@ import { describeCause } from './describe-cause.ts'
 import { createKeyFinder } from './find-keys.ts'
 import { readToken } from './read-token.ts'
 import type { Auth, Verifier, VerifierOptions, VerifyResult } from './types.ts'
+import { withTelemetry } from './telemetry.ts'
 
 /**
  * Creates the server side: checks `Authorization: JWT <token>` headers against each user's public
@@ -44,7 +45,7 @@ import type { Auth, Verifier, VerifierOptions, VerifyResult } from './types.ts'
  * })
  * ```
  */
-export function createVerifier(options: VerifierOptions): Verifier {
+export function createVerifier<Context = unknown>(options: VerifierOptions<Context>): Verifier<Context> {
   if (!options || typeof options.keys?.getKeys !== 'function') {
     throw new AjwtError('invalid_options', 'createVerifier needs `keys`: a KeyStore')
   }
@@ -61,12 +62,17 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const maxHeaderLength = positiveInteger(options.maxHeaderLength ?? 8192, 'maxHeaderLength')
   const maxKeysTried = positiveInteger(options.maxKeysTried ?? 8, 'maxKeysTried')
   const clock = options.now ?? (() => Date.now() / 1000)
-  const { nonces, onVerified, onRejected } = options
+  const { onVerified, onRejected, telemetry } = options
+  const nonces = telemetry?.wrapNonceStore ? telemetry.wrapNonceStore(options.nonces) : options.nonces
   const binding = bindingConfig(options)
-  const findKeys = createKeyFinder(options.keys, maxKeysTried)
+  const findKeys = createKeyFinder(telemetry?.wrapKeyStore ? telemetry.wrapKeyStore(options.keys) : options.keys, maxKeysTried)
   loadStandIns().catch(() => undefined)
 
-  async function verify(authorization: string | null | undefined, request: BindingRequest | undefined): Promise<Auth> {
+  async function verify(
+    authorization: string | null | undefined,
+    request: BindingRequest | undefined,
+    context: Context | undefined,
+  ): Promise<Auth> {
     const token = decodeToken(readToken(authorization, schemeLower, maxHeaderLength))
     const header = checkHeader(token.header)
     const claims = checkClaims(token.claims)
@@ -84,23 +90,23 @@ export function createVerifier(options: VerifierOptions): Verifier {
     }
     const auth: Auth = { username: claims.username, kid: key.kid, time: claims.time, nonce: claims.nonce, claims: token.claims }
     if (bodyBinding) {
-      if (onRejected) reportBodyRejections(bodyBinding, (error) => notify(onRejected, error))
+      if (onRejected) reportBodyRejections(bodyBinding, (error) => notify(onRejected, error, context as Context))
       auth.binding = bodyBinding
     }
     return auth
   }
 
-  const reject = (error: AjwtError): VerifyResult => {
-    if (onRejected) notify(onRejected, error)
+  const reject = (error: AjwtError, context: Context | undefined): VerifyResult => {
+    if (onRejected) notify(onRejected, error, context as Context)
     return { ok: false, error }
   }
 
-  return {
+  return withTelemetry<Context>(telemetry, {
     scheme,
-    verify: (authorization, request) =>
-      verify(authorization, request).then(
+    verify: (authorization, request, context) =>
+      verify(authorization, request, context).then(
         (auth): VerifyResult => {
-          if (onVerified) notify(onVerified, auth)
+          if (onVerified) notify(onVerified, auth, context as Context)
           return { ok: true, auth }
         },
         (cause: unknown) =>
@@ -108,9 +114,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
             cause instanceof AjwtError && !SETUP_CODES.has(cause.code)
               ? cause
               : new AjwtError('malformed', `unexpected failure: ${describeCause(cause)}`, { cause }),
+            context,
           ),
       ),
-  }
+  })
 }
 
 // A setup error (thrown by a custom key, say) carries its detail in `message`, which frameworks
@@ -129,9 +136,9 @@ function positiveInteger(value: number, name: string): number {
   return value
 }
 
-function notify<T>(hook: (value: T) => unknown, value: T): void {
+function notify<T, Context>(hook: (value: T, context: Context) => unknown, value: T, context: Context): void {
   try {
-    const result = hook(value)
+    const result = hook(value, context)
     if (result instanceof Promise) result.catch(() => undefined)
   } catch {
     // A logging hook must never turn a verdict into a crash.

@@ -1,6 +1,7 @@
 import type { BindingPolicy, BindingRequest, BodyBinding } from '../binding/types.ts'
 import type { AjwtError } from '../errors/ajwt-error.ts'
 import type { KeyStore, NonceStore } from '../stores/types.ts'
+import type { VerifierTelemetry } from './telemetry.ts'
 
 /**
  * The verified identity of a request.
@@ -46,7 +47,7 @@ export type VerifyResult = { ok: true; auth: Auth } | { ok: false; error: AjwtEr
  * createVerifier({ keys: new MemoryKeyStore({ billing: [pem] }), nonces: new MemoryNonceStore() })
  * ```
  */
-export interface VerifierOptions {
+export interface VerifierOptions<Context = unknown> {
   keys: KeyStore
   nonces: NonceStore
   /** How far a token's `time` may be from the server clock, in seconds. Default 20. */
@@ -98,10 +99,30 @@ export interface VerifierOptions {
   trustProxy?: boolean
   /** The largest bound body checked (`checkBody`): past it, 413 `body_too_large`. Default 16 MiB. */
   maxBoundBodyBytes?: number
-  /** Called after each accepted request (errors thrown here are ignored). */
-  onVerified?: (auth: Auth) => void
-  /** Called with the precise reason of each rejection: log it here (errors thrown here are ignored). */
-  onRejected?: (error: AjwtError) => void
+  /**
+   * Metrics and traces: `openTelemetry()` from `@ajwt/core/opentelemetry`, or any
+   * {@link VerifierTelemetry}. Applied once, here; absent, nothing is wrapped and a request costs
+   * nothing more. Pass the same object to a `JwksKeyStore` to count its fetches too.
+   *
+   * @example
+   * ```ts
+   * import { openTelemetry } from '@ajwt/core/opentelemetry'
+   * createVerifier({ keys, nonces, telemetry: openTelemetry() })
+   * ```
+   */
+  telemetry?: VerifierTelemetry
+  /**
+   * Called after each accepted request (errors thrown here are ignored), with the `context` given
+   * to `verify`: in an adapter, the framework's request (Express `req`, Koa `ctx`, Fastify
+   * `request`, Hono `c`, the Workers `Request`).
+   */
+  onVerified?: (auth: Auth, context: Context) => void
+  /**
+   * Called with the precise reason of each rejection, and the `context` given to `verify` (in an
+   * adapter, the framework's request: log with its logger and request id here). Errors thrown here
+   * are ignored.
+   */
+  onRejected?: (error: AjwtError, context: Context) => void
 }
 
 /**
@@ -115,13 +136,13 @@ export interface VerifierOptions {
  * })
  * ```
  */
-export interface Verifier {
+export interface Verifier<Context = unknown> {
   /** The scheme word this verifier answers to. */
   readonly scheme: string
   /**
    * Verifies an Authorization header value; with `request`, also the request-binding claims
    * against the request this server received (without it, binding `'required'` refuses and
-   * `'if-present'` does not compare them).
+   * `'if-present'` does not compare them). `context` is handed to `onVerified` and `onRejected`.
    */
-  verify(authorization: string | null | undefined, request?: BindingRequest): Promise<VerifyResult>
+  verify(authorization: string | null | undefined, request?: BindingRequest, context?: Context): Promise<VerifyResult>
 }

@@ -1,6 +1,6 @@
-import { describeWireVectors } from '../testing/describe-wire-vectors.ts'
+import { describeWireVectors } from '@ajwt/testing'
 
-// The suite @ajwt/core/testing ships (other runtimes run it too), here on each signature backend
+// The suite @ajwt/testing ships (other runtimes run it too), here on each signature backend
 // of the vitest projects: every Python vector, the replay vector, the scheme's case and the
 // fingerprint of every key format.
 describeWireVectors('@ajwt/core')

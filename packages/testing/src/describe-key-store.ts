@@ -1,10 +1,5 @@
+import { createSigner, createVerifier, generateKeyPair, importPublicKey, type KeyStore, MemoryNonceStore } from '@ajwt/core'
 import { describe, expect, it } from 'vitest'
-import { generateKeyPair } from '../keys/generate-key-pair.ts'
-import { importPublicKey } from '../keys/import-public-key.ts'
-import { createSigner } from '../signer/create-signer.ts'
-import { MemoryNonceStore } from '../stores/memory-nonce-store.ts'
-import type { KeyStore } from '../stores/types.ts'
-import { createVerifier } from '../verifier/create-verifier.ts'
 
 /**
  * Builds the store under test holding exactly `seed`: username → public key texts (SPKI PEM).
@@ -25,7 +20,7 @@ const unique = (): string => `${Date.now().toString(36)}${Math.random().toString
  *
  * @example
  * ```ts
- * import { describeKeyStore } from '@ajwt/core/testing'
+ * import { describeKeyStore } from '@ajwt/testing'
  * describeKeyStore('MemoryKeyStore', (seed) => new MemoryKeyStore(seed))
  * ```
  */

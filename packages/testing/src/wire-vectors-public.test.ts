@@ -1,9 +1,9 @@
 import { expect, it } from 'vitest'
-import full from '../../test/fixtures/wire-vectors.json' with { type: 'json' }
+import full from '../../core/test/fixtures/wire-vectors.json' with { type: 'json' }
 import shipped from './wire-vectors.public.json' with { type: 'json' }
 
-// The suite published in @ajwt/core/testing carries the reference vectors without their private
-// keys (secret scanners flag PEM private keys in packages); it must not drift from the fixture.
+// @ajwt/testing carries the reference vectors without their private keys (secret scanners flag
+// PEM private keys in packages); it must not drift from core's fixture, which has them.
 it('ships exactly the public part of the reference vectors', () => {
   const { keys, about: _about, ...rest } = full
   const publicKeys = Object.fromEntries(

@@ -1,15 +1,20 @@
+import {
+  AjwtError,
+  type AjwtErrorCode,
+  type AjwtOptions,
+  type Auth,
+  createSigner,
+  createVerifier,
+  generateKeyPair,
+  type GeneratedKeyPair,
+  importPublicKey,
+  type KeyStore,
+  MemoryKeyStore,
+  MemoryNonceStore,
+  type NonceStore,
+} from '@ajwt/core'
 import { base64url } from 'jose'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { AjwtOptions } from '../authenticate/create-authenticator.ts'
-import { AjwtError, type AjwtErrorCode } from '../errors/ajwt-error.ts'
-import { generateKeyPair, type GeneratedKeyPair } from '../keys/generate-key-pair.ts'
-import { importPublicKey } from '../keys/import-public-key.ts'
-import { createSigner } from '../signer/create-signer.ts'
-import { MemoryKeyStore } from '../stores/memory-key-store.ts'
-import { MemoryNonceStore } from '../stores/memory-nonce-store.ts'
-import type { KeyStore, NonceStore } from '../stores/types.ts'
-import { createVerifier } from '../verifier/create-verifier.ts'
-import type { Auth } from '../verifier/types.ts'
 import type { ListeningApp } from './describe-adapter-server.ts'
 import { describeBinding } from './describe-binding.ts'
 
@@ -53,6 +58,13 @@ export interface AdapterHarnessBase {
   echo?: boolean
   /** The in-process client takes ReadableStream bodies (workerd's `Request` does; supertest does not). */
   injectStreams?: boolean
+  /**
+   * Reads a request header from what the adapter hands to `getToken`, `onVerified` and
+   * `onRejected` (Express `req`, Koa `ctx`, Fastify `request`, Hono `c`, the Workers `Request`):
+   * `(req, name) => req.get(name)`. With it the `getToken` and hook scenarios run, and prove that
+   * each hook got the very request it is about.
+   */
+  headerOf?: (context: unknown, name: string) => string | undefined
 }
 
 /**
@@ -216,7 +228,7 @@ function observable(reply: Reply) {
  * @example
  * ```ts
  * // `createServer` is node:http's, `request` is supertest's.
- * import { describeAdapter, listenOnLoopback, supertestFetch } from '@ajwt/core/testing'
+ * import { describeAdapter, listenOnLoopback, supertestFetch } from '@ajwt/testing'
  * import express from 'express'
  * import { ajwt } from '@ajwt/express'
  *
@@ -566,6 +578,36 @@ export function describeAdapter(name: string, harness: AdapterHarness, options: 
         expectRejected(await app.get(authorization), 401, 'invalid_token')
         expect(rejected).toEqual(['replay'])
       })
+
+      const { headerOf } = harness
+      if (headerOf) {
+        it('getToken, onVerified and onRejected get the framework’s request; a throwing getToken is a 401', { timeout }, async () => {
+          const seen: string[] = []
+          const probe = (context: unknown) => headerOf(context, 'x-probe') ?? 'no probe'
+          const client = await open({
+            keys: new MemoryKeyStore({ billing: [ed25519.publicKey] }),
+            nonces: new MemoryNonceStore(),
+            getToken: (context) => {
+              if (headerOf(context, 'x-fail') !== undefined) throw new Error('no token source')
+              return headerOf(context, 'x-ajwt-token')
+            },
+            onVerified: (auth, context) => void seen.push(`verified ${auth.username} ${probe(context)}`),
+            onRejected: (error, context) => void seen.push(`${error.code} ${probe(context)}`),
+          })
+          clients.push(client)
+          const send = async (probeValue: string, headers: Record<string, string>) =>
+            read(await client.send(PATH, { headers: { 'x-probe': probeValue, ...headers } }))
+          const signer = createSigner({ username: 'billing', privateKey: ed25519.privateKey })
+          const token = await signer.token()
+          expect(whoami(await send('one', { 'x-ajwt-token': token })).auth?.username).toBe('billing')
+          expectRejected(await send('two', { 'x-ajwt-token': token }), 401, 'invalid_token')
+          // The token's place is the app's header now: a valid Authorization header is not read.
+          expectRejected(await send('three', { authorization: await signer.authorization() }), 401, 'invalid_request')
+          const failed = await send('four', { 'x-fail': '1', 'x-ajwt-token': await signer.token() })
+          expectRejected(failed, 401, 'invalid_token')
+          expect(seen).toEqual(['verified billing one', 'replay two', 'missing_token three', 'malformed four'])
+        })
+      }
 
       if (harness.echo) {
         describe('request binding', () => {

@@ -1,12 +1,14 @@
+import {
+  type AjwtErrorCode,
+  type AjwtOptions,
+  type Auth,
+  type BindingPolicy,
+  createSigner,
+  type GeneratedKeyPair,
+  MemoryKeyStore,
+  MemoryNonceStore,
+} from '@ajwt/core'
 import { afterEach, expect, it } from 'vitest'
-import type { AjwtOptions } from '../authenticate/create-authenticator.ts'
-import type { BindingPolicy } from '../binding/types.ts'
-import type { AjwtErrorCode } from '../errors/ajwt-error.ts'
-import type { GeneratedKeyPair } from '../keys/generate-key-pair.ts'
-import { createSigner } from '../signer/create-signer.ts'
-import { MemoryKeyStore } from '../stores/memory-key-store.ts'
-import { MemoryNonceStore } from '../stores/memory-nonce-store.ts'
-import type { Auth } from '../verifier/types.ts'
 import type { AdapterFetch } from './describe-adapter.ts'
 
 /** How the binding scenarios reach one app: the suite's client of one mode. */

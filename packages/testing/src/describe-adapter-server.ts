@@ -2,7 +2,7 @@ import type { AdapterFetch } from './describe-adapter.ts'
 
 /**
  * The parts of a Node `http.Server` (or `net.Server`) that {@link listenOnLoopback} uses, described
- * structurally so that `@ajwt/core/testing` imports nothing from `node:`.
+ * structurally so that `@ajwt/testing` imports nothing from `node:`.
  *
  * @example
  * ```ts
@@ -60,7 +60,7 @@ export async function listenOnLoopback(server: LoopbackServer): Promise<Listenin
 }
 
 /**
- * One request of a superagent-style client, described structurally so that `@ajwt/core/testing`
+ * One request of a superagent-style client, described structurally so that `@ajwt/testing`
  * does not depend on supertest.
  *
  * @example

@@ -1,12 +1,8 @@
+import { type AjwtErrorCode, createVerifier, importPublicKey, MemoryNonceStore, type PublicKey } from '@ajwt/core'
 import { describe, expect, it } from 'vitest'
 // The keys and tokens made by the Python reference, with their verdicts: bundled into
-// @ajwt/core/testing, so that every runtime checks the very same bytes.
+// @ajwt/testing, so that every runtime checks the very same bytes.
 import vectors from './wire-vectors.public.json' with { type: 'json' }
-import type { AjwtErrorCode } from '../errors/ajwt-error.ts'
-import { importPublicKey } from '../keys/import-public-key.ts'
-import type { PublicKey } from '../keys/public-key.ts'
-import { MemoryNonceStore } from '../stores/memory-nonce-store.ts'
-import { createVerifier } from '../verifier/create-verifier.ts'
 import { backendName } from './backend-name.ts'
 
 type KeyName = keyof typeof vectors.keys
@@ -36,12 +32,12 @@ function verifierFor(keyName: string, now: number) {
  * 401 and the precise code: `invalid_time`, `invalid_signature`, `invalid_algorithm`,
  * `invalid_claims`, `malformed`), the replay vector is accepted once then refused as `replay`, the
  * scheme word is matched case-insensitively, and every key format (SPKI PEM, OpenSSH, JWK) gets
- * the reference's fingerprint as kid. The vectors ship inside `@ajwt/core/testing`.
+ * the reference's fingerprint as kid. The vectors ship inside `@ajwt/testing`.
  *
  * @example
  * ```ts
  * // A test file run inside workerd (@cloudflare/vitest-plugin), Deno or Bun:
- * import { describeWireVectors } from '@ajwt/core/testing'
+ * import { describeWireVectors } from '@ajwt/testing'
  * describeWireVectors('@ajwt/core in workerd')
  * ```
  */

@@ -1,10 +1,14 @@
+import {
+  createSigner,
+  createVerifier,
+  generateKeyPair,
+  type KeyStore,
+  MemoryKeyStore,
+  type NonceClaim,
+  type NonceStore,
+  type Verifier,
+} from '@ajwt/core'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { generateKeyPair } from '../keys/generate-key-pair.ts'
-import { createSigner } from '../signer/create-signer.ts'
-import { MemoryKeyStore } from '../stores/memory-key-store.ts'
-import type { KeyStore, NonceClaim, NonceStore } from '../stores/types.ts'
-import { createVerifier } from '../verifier/create-verifier.ts'
-import type { Verifier } from '../verifier/types.ts'
 
 /**
  * Options of {@link describeNonceStore}.
@@ -43,7 +47,7 @@ const SHARED_TOLERANCE = 5
  *
  * @example
  * ```ts
- * import { describeNonceStore } from '@ajwt/core/testing'
+ * import { describeNonceStore } from '@ajwt/testing'
  * describeNonceStore('MemoryNonceStore', () => new MemoryNonceStore())
  * ```
  */

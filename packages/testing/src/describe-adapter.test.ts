@@ -1,5 +1,5 @@
+import { AjwtError } from '@ajwt/core'
 import { describe, expect, it } from 'vitest'
-import { AjwtError } from '../errors/ajwt-error.ts'
 import { describeAdapter } from './describe-adapter.ts'
 
 describe('describeAdapter', () => {
