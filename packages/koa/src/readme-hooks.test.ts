@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { createSigner, generateKeyPair, MemoryKeyStore, MemoryNonceStore } from '@ajwt/core'
-import { acceptedThenReplayed, expectTokenFromHeader, itMirrorsTheReadme, type SendHeaders } from '@ajwt/test-utils/readme'
+import { acceptedThenReplayed, expectTokenFromHeader, itMirrorsTheReadme, recordingLogger, type SendHeaders } from '@ajwt/test-utils/readme'
 import Koa from 'koa'
 import request from 'supertest'
 import { describe, expect, it } from 'vitest'
@@ -35,11 +35,7 @@ describe('README: Logging (Koa)', () => {
   itMirrorsTheReadme(readme, source, 'mirrors the README’s Logging section', 'Logging')
 
   it('hands each hook the request’s ctx', async () => {
-    const logged: string[] = []
-    const logger = {
-      warn: (fields: { code: string; detail: string; path: string }, message: string) => void logged.push(`${message}: ${fields.code} ${fields.path}`),
-      debug: (fields: { user: string; kid: string; path: string }, message: string) => void logged.push(`${message}: ${fields.user} ${fields.path}`),
-    }
+    const { logged, logger } = recordingLogger()
     const keys = new MemoryKeyStore({ billing: [publicKey] })
     const nonces = new MemoryNonceStore()
     const callback = appWith((app) => {

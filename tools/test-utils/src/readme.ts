@@ -205,3 +205,27 @@ export async function expectTokenFromHeader(signer: ReadmeSigner, send: SendHead
   expect((await send({ 'x-ajwt-token': token })).status).toBe(401)
   expect((await send({ authorization: await signer.authorization() })).status).toBe(401)
 }
+
+/** The fields the READMEs' "Logging" snippets give `logger.warn` and `logger.debug`. */
+export interface LoggedFields {
+  code?: string
+  detail?: string
+  user?: string
+  kid?: string
+  path: string
+}
+
+/**
+ * A logger shaped like the READMEs' (`logger.warn(fields, message)`), recording each line as
+ * `message: code path` (warn) or `message: user path` (debug) in `logged`.
+ */
+export function recordingLogger(): { logged: string[]; logger: { warn(fields: LoggedFields, message: string): void; debug(fields: LoggedFields, message: string): void } } {
+  const logged: string[] = []
+  return {
+    logged,
+    logger: {
+      warn: (fields, message) => void logged.push(`${message}: ${fields.code} ${fields.path}`),
+      debug: (fields, message) => void logged.push(`${message}: ${fields.user} ${fields.path}`),
+    },
+  }
+}
