@@ -15,10 +15,10 @@ import { execFileSync } from 'node:child_process'
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto'
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer as createNetServer, type AddressInfo } from 'node:net'
-import { cpus, loadavg } from 'node:os'
+import { loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { canPin, firstJsonLine, spawnOn, stop } from './processes.ts'
+import { cpuSecondsOf, firstJsonLine, machineMeta, spawnOn, stop } from './processes.ts'
 import type { AjwtOptions } from '@ajwt/core'
 import { USERNAME } from './types.ts'
 
@@ -186,33 +186,6 @@ interface LoadChildResult {
   blocks: Block[]
   latency: Record<TokenKind, { p50: number; p99: number }>
   cpuClock: string
-}
-
-/**
- * CPU seconds the process has run, all threads: the sum of /proc/<pid>/task/<tid>/schedstat (ns,
- * what the scheduler counted), else utime + stime from /proc/<pid>/stat (10 ms ticks).
- */
-function cpuSecondsOf(pid: number): { seconds: number; clock: string } | undefined {
-  try {
-    let ns = 0
-    for (const task of readdirSync(`/proc/${pid}/task`)) {
-      try {
-        ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0])
-      } catch {
-        // The thread ended between the listing and the read.
-      }
-    }
-    if (ns > 0) return { seconds: ns / 1e9, clock: 'schedstat (ns), all threads' }
-  } catch {
-    // No schedstat: fall back to the tick counters.
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return { seconds: (Number(fields[11]) + Number(fields[12])) / 100, clock: '/proc/<pid>/stat utime + stime (10 ms ticks)' }
-  } catch {
-    return undefined
-  }
 }
 
 const percentile = (sorted: Float64Array, p: number): number =>
@@ -837,12 +810,7 @@ export async function runBinding(options: BindingOptions): Promise<BindingRun> {
 
   const run: BindingRun = {
     meta: {
-      date: new Date(started).toISOString(),
-      node: process.versions.node,
-      cpu: cpus()[0]?.model ?? 'unknown',
-      cores: cpus().length,
-      pinned: canPin(),
-      loadAverage: { start: loadStart, end: [] },
+      ...machineMeta(started, loadStart),
       blockSeconds: options.blockSeconds,
       blocksPerRound: 2 * options.pairs,
       warmupSeconds: options.warmupSeconds,

@@ -1,5 +1,7 @@
 // Child processes pinned to a core, each with a time limit, stopped by their own PID.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
+import { cpus } from 'node:os'
 
 let tasksetChecked: boolean | undefined
 
@@ -73,4 +75,46 @@ export function stop(child: ChildProcess, graceMs = 3000): Promise<void> {
     })
     child.kill('SIGTERM')
   })
+}
+
+/**
+ * CPU seconds the process has run, all threads: the sum of /proc/<pid>/task/<tid>/schedstat (ns,
+ * what the scheduler counted), else utime + stime from /proc/<pid>/stat (10 ms ticks).
+ */
+export function cpuSecondsOf(pid: number): { seconds: number; clock: string } | undefined {
+  try {
+    let ns = 0
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0])
+      } catch {
+        // The thread ended between the listing and the read.
+      }
+    }
+    if (ns > 0) return { seconds: ns / 1e9, clock: 'schedstat (ns), all threads' }
+  } catch {
+    // No schedstat: fall back to the tick counters.
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return { seconds: (Number(fields[11]) + Number(fields[12])) / 100, clock: '/proc/<pid>/stat utime + stime (10 ms ticks)' }
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * What every report says of the machine it ran on: when, which Node and CPU, whether the
+ * processes were pinned, and the load average at the start (the end is filled in later).
+ */
+export function machineMeta(started: number, loadStart: number[]) {
+  return {
+    date: new Date(started).toISOString(),
+    node: process.versions.node,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    pinned: canPin(),
+    loadAverage: { start: loadStart, end: [] as number[] },
+  }
 }

@@ -5,11 +5,11 @@
 // short blocks to each in turn (M R I P, then R I P M, …), reading each server's CPU time (schedstat,
 // all threads) around its block. Each ratio compares blocks made seconds apart, not runs minutes
 // apart. Writes stores.{json,md} into AJWT_BENCH_OUT (default bench/results). See bench/README.md.
-import { readdirSync, readFileSync, mkdirSync, writeFileSync } from 'node:fs'
-import { cpus, loadavg } from 'node:os'
+import { readFileSync, mkdirSync, writeFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { canPin, firstJsonLine, spawnOn, stop } from './processes.ts'
+import { cpuSecondsOf, firstJsonLine, machineMeta, spawnOn, stop } from './processes.ts'
 import { startPostgres, type RunningPostgres } from './postgres-server.ts'
 import { startRedis, type RunningRedis } from './redis-server.ts'
 import type { ServerConfig } from './server.ts'
@@ -48,19 +48,6 @@ export interface StoreBlock {
   poolLimited: boolean
 }
 
-/** CPU seconds of a process, all threads: the sum of /proc/<pid>/task/<tid>/schedstat (ns). */
-function cpuSecondsOf(pid: number): number {
-  let ns = 0
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0])
-    } catch {
-      // The thread ended between the listing and the read.
-    }
-  }
-  return ns / 1e9
-}
-
 async function loadChild(config: LoadChildConfig): Promise<StoreBlock[]> {
   const { default: autocannon } = await import('autocannon')
   const tokens = readFileSync(config.tokensFile, 'utf8').split('\n')
@@ -86,9 +73,9 @@ async function loadChild(config: LoadChildConfig): Promise<StoreBlock[]> {
         },
       ],
     })
-    const before = cpuSecondsOf(server.pid)
+    const before = cpuSecondsOf(server.pid)?.seconds ?? Number.NaN
     const result = await instance
-    const cpuSeconds = cpuSecondsOf(server.pid) - before
+    const cpuSeconds = (cpuSecondsOf(server.pid)?.seconds ?? Number.NaN) - before
     return {
       kind: server.kind,
       cycle,
@@ -209,12 +196,7 @@ export async function runStores(options: StoresOptions): Promise<StoresResults> 
       warmupSeconds: options.warmupSeconds,
       connections: options.connections,
       maxRps: options.maxRps,
-      date: new Date(started).toISOString(),
-      node: process.versions.node,
-      cpu: cpus()[0]?.model ?? 'unknown',
-      cores: cpus().length,
-      pinned: canPin(),
-      loadAverage: { start: loadStart, end: [] },
+      ...machineMeta(started, loadStart),
       wallSeconds: 0,
     },
     blocks: [],
