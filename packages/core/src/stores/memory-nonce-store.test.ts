@@ -1,4 +1,5 @@
 import { describeNonceStore } from '@ajwt/testing'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { claims, expectAjwtError, headerFor, NOW, signToken, vectors } from '../../test/helpers.ts'
 import { importPublicKey } from '../keys/import-public-key.ts'
@@ -104,5 +105,50 @@ describe('MemoryNonceStore', () => {
     expect(await store.claim(claim(`1\u0000b`, 21_000, 'a'))).toBe(true)
     expect(await store.claim(claim('b', 21_000, `a\u0000${NOW}`, 1))).toBe(true)
     expect(await store.claim(claim(`1\u0000b`, 21_000, 'a'))).toBe(false)
+  })
+
+  it('agrees with a model through growth, clustering and shrinking: never a second true while a record lives', async () => {
+    // The model: a record claimed at `now` lives until ttlMs has passed, rounded up to a whole
+    // second; the table grows past 512 entries, shrinks as they expire, and deletes in clusters.
+    const step = fc.oneof(
+      fc.record({ claim: fc.integer({ min: 0, max: 3000 }), ttlMs: fc.integer({ min: 1, max: 5000 }) }),
+      fc.record({ advance: fc.integer({ min: 0, max: 1500 }) }),
+    )
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 200, maxLength: 3000 }), async (steps) => {
+        let clock = 0
+        const store = new MemoryNonceStore({ clock: () => clock })
+        const model = new Map<number, number>()
+        for (const s of steps) {
+          if ('advance' in s) {
+            clock += s.advance
+            for (const [n, until] of model) if (until <= clock) model.delete(n)
+            expect(store.size).toBe(model.size)
+            continue
+          }
+          for (const [n, until] of model) if (until <= clock) model.delete(n)
+          const fresh = !model.has(s.claim)
+          expect(await store.claim(claim(`n-${s.claim}`, s.ttlMs))).toBe(fresh)
+          if (fresh) model.set(s.claim, Math.ceil((clock + s.ttlMs) / 1000) * 1000)
+        }
+        clock += 6000
+        expect(store.size).toBe(0)
+      }),
+      { numRuns: 60 },
+    )
+  })
+
+  it('holds 20 000 live entries and gives every one back, then claims them afresh', async () => {
+    let clock = 0
+    const store = new MemoryNonceStore({ clock: () => clock })
+    for (let i = 0; i < 20_000; i++) expect(await store.claim(claim(`n-${i}`, 1000 + (i % 7) * 1000))).toBe(true)
+    for (let i = 0; i < 20_000; i += 97) expect(await store.claim(claim(`n-${i}`))).toBe(false)
+    for (let s = 1; s <= 7; s++) {
+      clock = s * 1000
+      let live = 0
+      for (let i = 0; i < 20_000; i++) if ((i % 7) + 1 > s) live++
+      expect(store.size).toBe(live)
+    }
+    for (let i = 0; i < 20_000; i += 13) expect(await store.claim(claim(`n-${i}`))).toBe(true)
   })
 })
