@@ -5,7 +5,7 @@ declare module 'autocannon' {
     path?: string
     headers: Record<string, string>
   }
-  interface Options {
+  export interface Options {
     url: string
     connections?: number
     duration?: number

@@ -2,6 +2,7 @@
 // API, each request with the next unused token of the pool. Prints one JSON result line.
 import { readFileSync } from 'node:fs'
 import autocannon from 'autocannon'
+import { tokenLoad, type PoolCursor } from './token-load.ts'
 
 export interface LoadConfig {
   url: string
@@ -40,7 +41,7 @@ export interface LoadResult {
 const config = JSON.parse(process.argv[2] ?? '{}') as LoadConfig
 const tokens = readFileSync(config.tokensFile, 'utf8').split('\n')
 const prefix = `${config.scheme} `
-let next = 0
+const cursor: PoolCursor = { next: 0 }
 
 /** utime + stime of a process in seconds, from /proc/<pid>/stat (USER_HZ is 100 on Linux). */
 function cpuSecondsOf(pid: number | undefined): number | undefined {
@@ -58,26 +59,8 @@ const percentile = (sorted: Float64Array, p: number): number =>
   sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
 
 async function run(seconds: number, record: boolean): Promise<LoadResult> {
-  // Stop in time to never reuse a token: setupRequest may run once ahead per connection.
-  const remaining = config.recycle ? Number.MAX_SAFE_INTEGER : tokens.length - next - 2 * config.connections
   const latencies: number[] = []
-  const instance = autocannon({
-    url: config.url,
-    connections: config.connections,
-    duration: seconds,
-    maxOverallRequests: Math.max(config.connections, remaining),
-    requests: [
-      {
-        method: 'GET',
-        setupRequest: (request) => {
-          // An exhausted pool sends a token that every configuration rejects: never a replay.
-          if (config.recycle) next %= tokens.length
-          request.headers = { ...request.headers, authorization: next < tokens.length ? prefix + tokens[next++] : `${prefix}exhausted.pool.x` }
-          return request
-        },
-      },
-    ],
-  })
+  const instance = autocannon(tokenLoad(config.url, tokens, cursor, { connections: config.connections, seconds, prefix, recycle: config.recycle }))
   if (record) instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime))
   const cpuBefore = cpuSecondsOf(config.serverPid)
   const result = await instance
@@ -100,7 +83,7 @@ async function run(seconds: number, record: boolean): Promise<LoadResult> {
     errors: result.errors,
     timeouts: result.timeouts,
     poolLimited: result.duration < seconds - 0.2,
-    tokensUsed: next,
+    tokensUsed: cursor.next,
     statusCodes,
   }
 }

@@ -10,6 +10,7 @@ import { loadavg } from 'node:os'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { cpuSecondsOf, firstJsonLine, machineMeta, spawnOn, stop } from './processes.ts'
+import { rotatedBlocks, tokenLoad, type PoolCursor } from './token-load.ts'
 import { startPostgres, type RunningPostgres } from './postgres-server.ts'
 import { startRedis, type RunningRedis } from './redis-server.ts'
 import type { ServerConfig } from './server.ts'
@@ -53,26 +54,9 @@ async function loadChild(config: LoadChildConfig): Promise<StoreBlock[]> {
   const tokens = readFileSync(config.tokensFile, 'utf8').split('\n')
   // Every server has a store of its own (the two Redis clients use two databases): each walks the
   // pool from the start, and never sends a token twice.
-  const next = new Map<StoreKind, number>(config.servers.map((s) => [s.kind, 0]))
+  const cursors = new Map<StoreKind, PoolCursor>(config.servers.map((s) => [s.kind, { next: 0 }]))
   const run = async (server: LoadChildConfig['servers'][number], seconds: number, cycle: number): Promise<StoreBlock> => {
-    const remaining = tokens.length - next.get(server.kind)! - 2 * config.connections
-    const instance = autocannon({
-      url: server.url,
-      connections: config.connections,
-      duration: seconds,
-      maxOverallRequests: Math.max(config.connections, remaining),
-      requests: [
-        {
-          method: 'GET',
-          setupRequest: (request) => {
-            const i = next.get(server.kind)!
-            next.set(server.kind, i + 1)
-            request.headers = { ...request.headers, authorization: i < tokens.length ? `JWT ${tokens[i]}` : 'JWT exhausted.pool.x' }
-            return request
-          },
-        },
-      ],
-    })
+    const instance = autocannon(tokenLoad(server.url, tokens, cursors.get(server.kind)!, { connections: config.connections, seconds }))
     const before = cpuSecondsOf(server.pid)?.seconds ?? Number.NaN
     const result = await instance
     const cpuSeconds = (cpuSecondsOf(server.pid)?.seconds ?? Number.NaN) - before
@@ -88,14 +72,7 @@ async function loadChild(config: LoadChildConfig): Promise<StoreBlock[]> {
       poolLimited: result.duration < seconds - 0.2,
     }
   }
-  for (const server of config.servers) await run(server, config.warmupSeconds, -1)
-  const blocks: StoreBlock[] = []
-  const n = config.servers.length
-  for (let cycle = 0; cycle < config.cycles; cycle++) {
-    const shift = cycle % n
-    for (const server of [...config.servers.slice(shift), ...config.servers.slice(0, shift)]) blocks.push(await run(server, config.blockSeconds, cycle))
-  }
-  return blocks
+  return rotatedBlocks(config.servers, config, run)
 }
 
 export interface StoresOptions {

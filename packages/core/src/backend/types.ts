@@ -10,11 +10,15 @@ import type { JWK } from 'jose'
  */
 export type KeyType = 'ed25519' | 'rsa'
 
-/** Checks one JWS signature over `data` with a key imported once. Never throws: false on any failure. */
+/**
+ * Checks one JWS signature over `data` with a key imported once. Never throws: false on any
+ * failure. `offThread`: check off the event loop's thread where the runtime can (Node's threadpool).
+ */
 export type SignatureCheck = (
   algorithm: string,
   data: Uint8Array<ArrayBuffer>,
   signature: Uint8Array<ArrayBuffer>,
+  offThread?: boolean,
 ) => boolean | Promise<boolean>
 
 export type CreateSignatureCheck = (publicJwk: JWK, type: KeyType) => Promise<SignatureCheck>

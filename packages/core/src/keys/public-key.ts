@@ -41,8 +41,29 @@ export interface PublicKey {
   toJWK(): JWK
   /** The SubjectPublicKeyInfo PEM text (64-character lines, trailing newline). */
   toPEM(): string
-  /** Checks a JWS signature with the runtime's fastest primitive; false for any other algorithm. */
-  verifySignature(algorithm: string, data: Uint8Array<ArrayBuffer>, signature: Uint8Array<ArrayBuffer>): boolean | Promise<boolean>
+  /**
+   * Checks a JWS signature with the runtime's fastest primitive; false for any other algorithm.
+   * `options.offThread`: an Ed25519 check runs on Node's libuv threadpool (ignored elsewhere).
+   */
+  verifySignature(
+    algorithm: string,
+    data: Uint8Array<ArrayBuffer>,
+    signature: Uint8Array<ArrayBuffer>,
+    options?: VerifySignatureOptions,
+  ): boolean | Promise<boolean>
+}
+
+/**
+ * Options of {@link PublicKey.verifySignature}.
+ *
+ * @example
+ * ```ts
+ * const valid = await key.verifySignature('EdDSA', signingInput, signature, { offThread: true })
+ * ```
+ */
+export interface VerifySignatureOptions {
+  /** Check on Node's libuv threadpool rather than the event loop (Ed25519 keys on Node; ignored elsewhere). */
+  offThread?: boolean
 }
 
 class ImportedPublicKey implements PublicKey {
@@ -69,9 +90,9 @@ class ImportedPublicKey implements PublicKey {
     return this.pem
   }
 
-  verifySignature(algorithm: string, data: Uint8Array<ArrayBuffer>, signature: Uint8Array<ArrayBuffer>) {
+  verifySignature(algorithm: string, data: Uint8Array<ArrayBuffer>, signature: Uint8Array<ArrayBuffer>, options?: VerifySignatureOptions) {
     if (!this.algorithms.includes(algorithm)) return false
-    return this.check(algorithm, data, signature)
+    return this.check(algorithm, data, signature, options?.offThread === true)
   }
 }
 

@@ -1,6 +1,6 @@
 import { AjwtError } from '../errors/ajwt-error.ts'
 import { importPublicKey } from '../keys/import-public-key.ts'
-import type { PublicKey } from '../keys/public-key.ts'
+import type { PublicKey, VerifySignatureOptions } from '../keys/public-key.ts'
 import type { Candidates } from './find-keys.ts'
 
 // Public keys nobody holds the private half of (made once for ajwt and thrown away): a check
@@ -42,18 +42,19 @@ export async function checkSignature(
   alg: string,
   data: Uint8Array<ArrayBuffer>,
   signature: Uint8Array<ArrayBuffer>,
+  options?: VerifySignatureOptions,
 ): Promise<PublicKey> {
   if (candidates.refusal) {
     try {
       const standIn = loaded ?? (await loadStandIns())
-      await (alg.startsWith('RS') ? standIn.rsa : standIn.ed25519).verifySignature(alg, data, signature)
+      await (alg.startsWith('RS') ? standIn.rsa : standIn.ed25519).verifySignature(alg, data, signature, options)
     } catch {
       // The stand-in only costs time; whatever happens to it, the answer is the refusal.
     }
     throw candidates.refusal
   }
   for (const key of candidates.keys) {
-    if ((await key.verifySignature(alg, data, signature)) === true) return key
+    if ((await key.verifySignature(alg, data, signature, options)) === true) return key
   }
   throw new AjwtError('invalid_signature', "the signature does not verify with any of the user's keys")
 }

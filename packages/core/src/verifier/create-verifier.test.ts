@@ -726,3 +726,48 @@ describe('createVerifier: options', () => {
   })
 })
 
+
+describe('createVerifier: signatureOnThreadpool', () => {
+  it('checks Ed25519 off the event loop on node:crypto, with the same verdicts: valid, forged, unknown user, replay', async ({ task }) => {
+    const calls: (boolean | undefined)[] = []
+    const spied: PublicKey = {
+      ...edKey,
+      kid: edKey.kid,
+      algorithms: edKey.algorithms,
+      toJWK: () => edKey.toJWK(),
+      toPEM: () => edKey.toPEM(),
+      verifySignature: (alg, data, signature, options) => {
+        calls.push(options?.offThread)
+        return edKey.verifySignature(alg, data, signature, options)
+      },
+    }
+    const { verifier } = setup({ signatureOnThreadpool: true, keys: new RecordingKeyStore({ guido: [spied], rosa: [rsaKey] }), nonces: new MemoryNonceStore() })
+    const tokens = Array.from({ length: 20 }, () => edToken())
+    expect(await Promise.all(tokens.map((token) => codeOf(verifier.verify(`JWT ${token}`))))).toEqual(Array(20).fill('ok'))
+    expect(calls).toEqual(Array(20).fill(true))
+    expect(await codeOf(verifier.verify(`JWT ${tokens[3]}`))).toBe('replay')
+    const fresh = edToken().split('.')
+    const forged = `${fresh[0]}.${fresh[1]}.${tokens[0]!.split('.')[2]}`
+    expect(await codeOf(verifier.verify(`JWT ${forged}`))).toBe('invalid_signature')
+    expect(await codeOf(verifier.verify(`JWT ${edToken({ username: 'mallory' })}`))).toBe('unknown_user')
+    // The backend's answer: a promise from the threadpool on node:crypto (WebCrypto always answers with one).
+    const [h, p, s] = tokens[0]!.split('.')
+    const data = new Uint8Array(Buffer.from(`${h}.${p}`))
+    const signature = new Uint8Array(Buffer.from(s!, 'base64url'))
+    const offThread = edKey.verifySignature('EdDSA', data, signature, { offThread: true })
+    expect(offThread).toBeInstanceOf(Promise)
+    expect(await offThread).toBe(true)
+    const onLoop = edKey.verifySignature('EdDSA', data, signature)
+    expect(onLoop instanceof Promise).toBe(task.file.projectName !== 'node-crypto')
+    expect(await onLoop).toBe(true)
+    expect(await edKey.verifySignature('EdDSA', data, new Uint8Array(64), { offThread: true })).toBe(false)
+    expect(await edKey.verifySignature('EdDSA', data, new Uint8Array(3), { offThread: true })).toBe(false)
+    // RSA stays on the loop (its check costs about what the hand-off does).
+    const rsaToken = signToken(headerFor('rsa'), claims({ username: 'rosa' }), 'rsa')
+    const [rh, rp, rs] = rsaToken.split('.')
+    const rsaAnswer = rsaKey.verifySignature('RS512', new Uint8Array(Buffer.from(`${rh}.${rp}`)), new Uint8Array(Buffer.from(rs!, 'base64url')), { offThread: true })
+    expect(rsaAnswer instanceof Promise).toBe(task.file.projectName !== 'node-crypto')
+    expect(await rsaAnswer).toBe(true)
+    expect(await codeOf(verifier.verify(`JWT ${rsaToken}`))).toBe('ok')
+  })
+})

@@ -62,6 +62,7 @@ export function createVerifier<Context = unknown>(options: VerifierOptions<Conte
   const maxHeaderLength = positiveInteger(options.maxHeaderLength ?? 8192, 'maxHeaderLength')
   const maxKeysTried = positiveInteger(options.maxKeysTried ?? 8, 'maxKeysTried')
   const clock = options.now ?? (() => Date.now() / 1000)
+  const signatureOptions = options.signatureOnThreadpool === true ? { offThread: true } : undefined
   const { onVerified, onRejected, telemetry } = options
   const nonces = telemetry?.wrapNonceStore ? telemetry.wrapNonceStore(options.nonces) : options.nonces
   const binding = bindingConfig(options)
@@ -78,7 +79,7 @@ export function createVerifier<Context = unknown>(options: VerifierOptions<Conte
     const claims = checkClaims(token.claims)
     checkTime(claims, clock(), tolerance)
     const candidates = await findKeys(claims.username, header)
-    const key = await checkSignature(candidates, header.alg, token.signingInput, token.signature)
+    const key = await checkSignature(candidates, header.alg, token.signingInput, token.signature, signatureOptions)
     const bindingOfUser = binding(claims.username)
     let bodyBinding = bindingOfUser && checkBinding(token.claims, request, bindingOfUser)
     if (bodyBinding instanceof Promise) bodyBinding = await bodyBinding

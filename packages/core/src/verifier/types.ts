@@ -65,6 +65,17 @@ export interface VerifierOptions<Context = unknown> {
    * that algorithm must send the `kid` of one. Default 8.
    */
   maxKeysTried?: number
+  /**
+   * Check Ed25519 signatures on Node's libuv threadpool (node:crypto's callback form) instead of
+   * on the event loop. Default `false`. It pays only where the server has an idle core beyond its
+   * event loop's: measured (bench/README.md "Ed25519 on libuv's threadpool") up to 1.36× the
+   * requests per second with two cores and the event loop's time per request 0.4×, but on one
+   * core (a process per core: cluster, PM2, a one-CPU container) 3–12 % fewer requests and more
+   * CPU per request. Keep `UV_THREADPOOL_SIZE` at most the spare cores (2 beat 4 here); the
+   * threadpool also runs `fs`, `dns.lookup` and `zlib` work, which then waits behind
+   * verifications. RSA checks (~20 µs) stay on the event loop; runtimes other than Node ignore it.
+   */
+  signatureOnThreadpool?: boolean
   /** The Authorization scheme word, matched case-insensitively. Default `JWT`. */
   scheme?: string
   /** The server clock in unix seconds (for tests). */
