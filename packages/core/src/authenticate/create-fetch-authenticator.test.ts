@@ -54,6 +54,35 @@ const post = (authorization: string, body: BodyInit | null, headers: Record<stri
   } as RequestInit)
 
 describe('createFetchAuthenticator', () => {
+  it('never reads the body of a request it has nothing to check: a GET, or any unbound token (@hono/node-server builds the real Request on `.body`)', async () => {
+    const { signer } = app()
+    const authenticate = createFetchAuthenticator({ keys: new MemoryKeyStore({ billing: [pair.publicKey] }), nonces: new MemoryNonceStore(), origins: [ORIGIN] })
+    class Counted extends Request {
+      reads = 0
+      override get body() {
+        this.reads++
+        return super.body
+      }
+    }
+    const get = new Counted(`${ORIGIN}/v1/x`, { headers: { authorization: await signer.authorization() } })
+    const accepted = await authenticate(get)
+    expect(accepted).toMatchObject({ ok: true, auth: { username: 'billing' } })
+    expect(accepted.ok && accepted.request).toBe(get)
+    expect(get.reads).toBe(0)
+    const boundGet = new Counted(`${ORIGIN}/v1/x`, { headers: { authorization: await signer.authorization({ method: 'GET', url: `${ORIGIN}/v1/x` }) } })
+    expect(await authenticate(boundGet)).toMatchObject({ ok: true })
+    expect(boundGet.reads).toBe(0)
+    // A body its headers announce is still looked at: a token that binds none is refused under
+    // 'required', and handed on with its body intact under 'if-present'.
+    const body = '{"amount":12}'
+    const post = async () => new Counted(`${ORIGIN}/v1/x`, { method: 'POST', body, headers: { authorization: await signer.authorization(), 'content-length': String(body.length) } })
+    const required = createFetchAuthenticator({ keys: new MemoryKeyStore({ billing: [pair.publicKey] }), nonces: new MemoryNonceStore(), origins: [ORIGIN], binding: 'required' })
+    const refused = await required(await post())
+    expect(refused.ok ? 'ok' : refused.error.code).toBe('binding_required')
+    const handedOn = await authenticate(await post())
+    expect(handedOn.ok && (await handedOn.request.text())).toBe(body)
+  })
+
   it('hands on a request whose body is the exact bound body; a body one byte off is refused when read', async () => {
     const { handle, bound, rejected, contexts } = app()
     const body = '{"amount":12}'

@@ -98,6 +98,9 @@ async function authenticateOnce<Context>(
     ...(bodyDigest ? { bodyDigest } : {}),
   }, context)
   if (!result.ok) return result
+  // Nothing of the body to check: hand the request on untouched. @hono/node-server builds the real
+  // Request (and a web stream of the body) only when `.body` is read, which then costs every request.
+  if (!buffered && (!result.auth?.binding || isBodiless(input))) return { ...result, request: input }
   const request = buffered ? new Request(input, { body: await buffered }) : input
   const body = result.auth?.binding ? checkBody(request.body, result.auth) : request.body
   if (body === request.body) return { ...result, request }
@@ -107,13 +110,17 @@ async function authenticateOnce<Context>(
 
 const lengthOf = ({ headers }: Request) => announcedLength(headers.get('content-length'), headers.has('transfer-encoding'))
 
-const isSmall = (request: Request): boolean => request.body !== null && isEarlyBody(lengthOf(request))
+// A GET or HEAD Request never has a body (the Request constructor refuses one).
+const isBodiless = ({ method }: Request): boolean => method === 'GET' || method === 'HEAD'
+
+const isSmall = (request: Request): boolean => isEarlyBody(lengthOf(request)) && request.body !== null
 
 // The headers say so when they can: a runtime may drop a GET's body (body null) that the client
 // sent, or give a bodiless DELETE an empty stream. When they are silent, checkBody finds out.
 function hasBody(request: Request): boolean | undefined {
   const length = lengthOf(request)
   if (length !== undefined && length !== 0) return true
+  if (isBodiless(request)) return false
   if (request.body === null || length !== undefined) return false
   return undefined
 }
