@@ -48,6 +48,8 @@ export interface ClaimsSample {
   cpuUs: number
   min: number
   max: number
+  /** Of `cpuUs`, the median share spent in the kernel (system time: socket writes and reads, wake-ups). */
+  systemShare: number
   /** The median's minus memory's at the same concurrency (what the store adds). */
   overMemoryUs?: number
   /** Claims per wall-clock second (median). */
@@ -160,22 +162,23 @@ async function child(config: ClaimsConfig): Promise<ClaimsSample[]> {
     await Promise.all(Array.from({ length: concurrency }, worker))
     const used = process.cpuUsage(cpu)
     const seconds = (performance.now() - wall) / 1000
-    return { cpuUs: (used.user + used.system) / count, perSecond: count / seconds }
+    return { cpuUs: (used.user + used.system) / count, systemShare: used.system / (used.user + used.system), perSecond: count / seconds }
   }
 
   const stores = new Map<ClaimVariant, NonceStore>()
   for (const variant of config.variants) stores.set(variant, await makers[variant]())
   // Warm-up: every variant at every concurrency, so that each runs optimised code.
   for (const [, store] of stores) for (const c of config.concurrency) await measure(store, c, Math.min(2000, config.claims))
-  const samples = new Map<string, { cpu: number[]; rate: number[] }>()
+  const samples = new Map<string, { cpu: number[]; system: number[]; rate: number[] }>()
   const order = [...stores.entries()]
   for (let round = 0; round < config.rounds; round++) {
     for (const [variant, store] of [...order.slice(round % order.length), ...order.slice(0, round % order.length)]) {
       for (const concurrency of config.concurrency) {
-        const { cpuUs, perSecond } = await measure(store, concurrency, config.claims)
+        const { cpuUs, systemShare, perSecond } = await measure(store, concurrency, config.claims)
         const key = `${variant}@${concurrency}`
-        const sample = samples.get(key) ?? { cpu: [], rate: [] }
+        const sample = samples.get(key) ?? { cpu: [], system: [], rate: [] }
         sample.cpu.push(cpuUs)
+        sample.system.push(systemShare)
         sample.rate.push(perSecond)
         samples.set(key, sample)
       }
@@ -185,8 +188,8 @@ async function child(config: ClaimsConfig): Promise<ClaimsSample[]> {
   const results: ClaimsSample[] = []
   for (const variant of config.variants) {
     for (const concurrency of config.concurrency) {
-      const { cpu, rate } = samples.get(`${variant}@${concurrency}`)!
-      results.push({ variant, concurrency, cpuUs: median(cpu), min: Math.min(...cpu), max: Math.max(...cpu), perSecond: median(rate) })
+      const { cpu, system, rate } = samples.get(`${variant}@${concurrency}`)!
+      results.push({ variant, concurrency, cpuUs: median(cpu), min: Math.min(...cpu), max: Math.max(...cpu), systemShare: median(system), perSecond: median(rate) })
     }
   }
   for (const r of results) {
@@ -200,12 +203,12 @@ async function child(config: ClaimsConfig): Promise<ClaimsSample[]> {
 export function claimsTable(samples: ClaimsSample[], work: ClaimsConfig['work']): string {
   const unit = work === 'none' ? 'claim' : `${work} verification`
   const lines = [
-    `| store / client | in flight | µs CPU per ${unit} (median) | min–max | − memory | ${work === 'none' ? 'claims' : 'verifications'}/s (wall) |`,
-    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    `| store / client | in flight | µs CPU per ${unit} (median) | min–max | kernel share | − memory | ${work === 'none' ? 'claims' : 'verifications'}/s (wall) |`,
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
   ]
   for (const s of samples) {
     lines.push(
-      `| ${s.variant} | ${s.concurrency} | ${s.cpuUs.toFixed(2)} | ${s.min.toFixed(2)}–${s.max.toFixed(2)} | ${s.overMemoryUs === undefined ? '' : `${s.overMemoryUs >= 0 ? '+' : ''}${s.overMemoryUs.toFixed(2)}`} | ${Math.round(s.perSecond).toLocaleString('en-US')} |`,
+      `| ${s.variant} | ${s.concurrency} | ${s.cpuUs.toFixed(2)} | ${s.min.toFixed(2)}–${s.max.toFixed(2)} | ${Math.round(s.systemShare * 100)} % | ${s.overMemoryUs === undefined ? '' : `${s.overMemoryUs >= 0 ? '+' : ''}${s.overMemoryUs.toFixed(2)}`} | ${Math.round(s.perSecond).toLocaleString('en-US')} |`,
     )
   }
   return lines.join('\n')
