@@ -27,7 +27,7 @@ const MIN_CAPACITY = 1024
  * triple in an open-addressing table (a `Float64Array`, linear probing, no allocation per claim),
  * and in the one-second expiry bucket its record ends in; whole buckets are reclaimed once their
  * second has passed, so a record lives at least its `ttlMs` and at most one second more, and no
- * claim ever scans the store. ~35 bytes per live entry at 100 000 entries. A hash collision
+ * claim ever scans the store. ~32 bytes per live entry at 100 000 entries. A hash collision
  * (probability ~2^-53 per pair) can only refuse a fresh token, never accept a used one. `claim`
  * runs synchronously, so it is atomic within the process. Records expire by a monotonic clock
  * (`performance.now()`), so a wall-clock step never releases one early.
