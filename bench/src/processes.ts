@@ -118,3 +118,9 @@ export function machineMeta(started: number, loadStart: number[]) {
     loadAverage: { start: loadStart, end: [] as number[] },
   }
 }
+
+/** The report's first line: when, which Node and CPU, the load average at the start and at the end. */
+export function machineLine(meta: Pick<ReturnType<typeof machineMeta>, 'date' | 'node' | 'cpu' | 'cores' | 'loadAverage'>): string {
+  const load = (values: number[]) => values.map((n) => n.toFixed(1)).join(' ')
+  return `${meta.date} · Node ${meta.node} · ${meta.cpu} (${meta.cores} cores) · load average at start ${load(meta.loadAverage.start)}, at end ${load(meta.loadAverage.end)}`
+}

@@ -5,6 +5,7 @@ import type { BundleSize } from './bundle.ts'
 import type { ConfigResult } from './harness.ts'
 import type { MicroResult } from './micro.ts'
 import { KINDS, type Alg, type Framework, type Kind } from './types.ts'
+import { machineLine } from './processes.ts'
 
 export interface Spread {
   median: number
@@ -172,7 +173,7 @@ export function markdown(results: BenchResults): string {
   const lines: string[] = []
   lines.push(`# ajwt benchmark results`, '')
   lines.push(
-    `${meta.date} · Node ${meta.node} · ${meta.cpu} (${meta.cores} cores) · load average at start ${meta.loadAverage.start.map((n) => n.toFixed(1)).join(' ')}, at end ${meta.loadAverage.end.map((n) => n.toFixed(1)).join(' ')}${meta.commit ? ` · commit ${meta.commit.slice(0, 10)}` : ''}`,
+    `${machineLine(meta)}${meta.commit ? ` · commit ${meta.commit.slice(0, 10)}` : ''}`,
     '',
     `Server on core 0, autocannon on core 1${meta.pinned ? '' : ' (NOT pinned: taskset missing)'}; ${meta.connections} connections; ${meta.warmupSeconds} s warm-up + ${meta.seconds} s measured per run; ${meta.rounds} interleaved rounds, a fresh server process per run; every request carries a distinct pre-signed token. Medians with min–max. Method: [README](../README.md).`,
     '',

@@ -9,7 +9,7 @@ import { readFileSync, mkdirSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { cpuSecondsOf, firstJsonLine, machineMeta, spawnOn, stop } from './processes.ts'
+import { cpuSecondsOf, firstJsonLine, machineLine, machineMeta, spawnOn, stop } from './processes.ts'
 import { rotatedBlocks, tokenLoad, type PoolCursor } from './token-load.ts'
 import { startPostgres, type RunningPostgres } from './postgres-server.ts'
 import { startRedis, type RunningRedis } from './redis-server.ts'
@@ -260,7 +260,7 @@ export function storesMarkdown(results: StoresResults, readme = '../README.md'):
   const lines = [
     '# ajwt with a shared nonce store: requests per server CPU-second against MemoryNonceStore',
     '',
-    `${meta.date} · Node ${meta.node} · ${meta.cpu} (${meta.cores} cores) · load average at start ${meta.loadAverage.start.map((n) => n.toFixed(1)).join(' ')}, at end ${meta.loadAverage.end.map((n) => n.toFixed(1)).join(' ')} · ${Math.round(meta.wallSeconds / 60)} min`,
+    `${machineLine(meta)} · ${Math.round(meta.wallSeconds / 60)} min`,
     '',
     `Per framework, algorithm and round (${meta.rounds}): one fresh server per store at once on core 0${meta.pinned ? '' : ' (NOT pinned)'}, redis-server, PostgreSQL and autocannon (${meta.connections} connections) on core 1; ` +
       `${meta.warmupSeconds} s of warm-up each, then ${meta.cycles} cycles of one ${meta.blockSeconds} s block per store, the order rotated each cycle; the server's CPU time (schedstat, all threads) read around each block. ` +

@@ -21,9 +21,10 @@ import { performance } from 'node:perf_hooks'
 import { loadavg } from 'node:os'
 import { join, relative } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { canPin, cpuSecondsOf, firstJsonLine, machineMeta, spawnOn, stop } from './processes.ts'
+import { canPin, cpuSecondsOf, firstJsonLine, machineLine, machineMeta, spawnOn, stop } from './processes.ts'
 import { rotatedBlocks, tokenLoad, type PoolCursor } from './token-load.ts'
 import { tokenPool, type PoolMeta } from './tokens.ts'
+import { parseCeilingToken } from './ceiling.ts'
 import { USERNAME } from './types.ts'
 
 export type Variant = 'sync' | 'threadpool'
@@ -101,25 +102,9 @@ function serverChild(config: ServerChildConfig): void {
       res.end(JSON.stringify(stats))
       return
     }
-    const authorization = req.headers.authorization
-    if (authorization === undefined || !authorization.startsWith('JWT ')) return reject(res)
-    const first = authorization.indexOf('.', 4)
-    const second = authorization.indexOf('.', first + 1)
-    if (first < 0 || second < 0) return reject(res)
-    let header: { alg?: unknown }
-    let claims: { username?: unknown; time?: unknown; nonce?: unknown }
-    try {
-      header = JSON.parse(Buffer.from(authorization.slice(4, first), 'base64url').toString()) as typeof header
-      claims = JSON.parse(Buffer.from(authorization.slice(first + 1, second), 'base64url').toString()) as typeof claims
-    } catch {
-      return reject(res)
-    }
-    const { username, time, nonce } = claims
-    if (header.alg !== 'EdDSA' || username !== USERNAME || typeof time !== 'number' || typeof nonce !== 'string') return reject(res)
-    if (Math.abs(Date.now() / 1000 - time) > tolerance) return reject(res)
-    const data = Buffer.from(authorization.slice(4, second), 'latin1')
-    const signature = Buffer.from(authorization.slice(second + 1), 'base64url')
-    const id = `${username}\u0000${time}\u0000${nonce}`
+    const token = parseCeilingToken(req.headers.authorization, 'EdDSA', tolerance)
+    if (!token) return reject(res)
+    const { data, signature, id, time } = token
     if (config.variant === 'sync') {
       let valid = false
       try {
@@ -543,7 +528,7 @@ export function threadpoolMarkdown(results: ThreadpoolResults, readme = '../READ
   const lines = [
     "# Ed25519 on libuv's threadpool against the synchronous `crypto.verify`",
     '',
-    `${meta.date} · Node ${meta.node} · ${meta.cpu} (${meta.cores} cores) · load average at start ${meta.loadAverage.start.map((n) => n.toFixed(1)).join(' ')}, at end ${meta.loadAverage.end.map((n) => n.toFixed(1)).join(' ')} · ${Math.round(meta.wallSeconds / 60)} min · one synchronous Ed25519 \`crypto.verify\` ≈ ${fix(meta.signatureUs ?? Number.NaN, 0)} µs here (fastest batch of 200)`,
+    `${machineLine(meta)} · ${Math.round(meta.wallSeconds / 60)} min · one synchronous Ed25519 \`crypto.verify\` ≈ ${fix(meta.signatureUs ?? Number.NaN, 0)} µs here (fastest batch of 200)`,
     '',
     `Bare node:http servers verifying the ceiling's way (no framework), \`sync\` = \`crypto.verify(null, data, key, sig)\`, \`threadpool\` = its callback form. ` +
       `Per round (${meta.rounds}), one fresh server per configuration at once, with the affinity shown (${meta.pinned ? '`taskset -c 0` or `taskset -c 0,1`' : 'NOT pinned: taskset missing'}); one load child (autocannon, ${meta.connections} connections) on core ${meta.loadCore}. ` +

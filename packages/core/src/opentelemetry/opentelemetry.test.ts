@@ -83,14 +83,14 @@ const sorted = (points: [Attributes, number][]) => points.sort((a, b) => JSON.st
 
 const signerOf = (pair: GeneratedKeyPair, username = USERNAME) => createSigner({ username, privateKey: pair.privateKey })
 
+/** A verifier of USERNAME, who holds the billing key, with this telemetry. */
+const billingVerifier = (telemetry: VerifierTelemetry, nonces: NonceStore = new MemoryNonceStore()) =>
+  createVerifier({ keys: new MemoryKeyStore({ [USERNAME]: [billing.publicKey] }), nonces, telemetry })
+
 describe('openTelemetry(): metrics', () => {
   it('records ajwt.authentication.duration by result, with the AjwtError code as error.type on failure', async () => {
     const otel = sdk()
-    const verifier = createVerifier({
-      keys: new MemoryKeyStore({ [USERNAME]: [billing.publicKey] }),
-      nonces: new MemoryNonceStore(),
-      telemetry: otel.telemetry,
-    })
+    const verifier = billingVerifier(otel.telemetry)
     const authorization = await signerOf(billing).authorization()
     expect((await verifier.verify(authorization)).ok).toBe(true)
     const verdicts = [
@@ -136,11 +136,7 @@ describe('openTelemetry(): metrics', () => {
     }
     const nonces = new FlakyNonceStore()
     const otel = sdk()
-    const verifier = createVerifier({
-      keys: new MemoryKeyStore({ [USERNAME]: [billing.publicKey] }),
-      nonces,
-      telemetry: otel.telemetry,
-    })
+    const verifier = billingVerifier(otel.telemetry, nonces)
     expect((await verifier.verify(await signerOf(billing).authorization())).ok).toBe(true)
     nonces.down = true
     const down = await verifier.verify(await signerOf(billing).authorization())
@@ -176,11 +172,7 @@ describe('openTelemetry(): metrics', () => {
 
   it('never puts the username or the token into a metric attribute', async () => {
     const otel = sdk({ enduserId: true })
-    const verifier = createVerifier({
-      keys: new MemoryKeyStore({ [USERNAME]: [billing.publicKey] }),
-      nonces: new MemoryNonceStore(),
-      telemetry: otel.telemetry,
-    })
+    const verifier = billingVerifier(otel.telemetry)
     const tokens = [await signerOf(billing).authorization(), await signerOf(stranger).authorization()]
     for (const authorization of [...tokens, tokens[0]!]) await verifier.verify(authorization)
     const metrics = await otel.metrics()
@@ -200,11 +192,7 @@ describe('openTelemetry(): metrics', () => {
 describe('openTelemetry(): spans', () => {
   it('one "ajwt authenticate" INTERNAL span per verify: ERROR status and error.type on failure, never the token', async () => {
     const otel = sdk()
-    const verifier = createVerifier({
-      keys: new MemoryKeyStore({ [USERNAME]: [billing.publicKey] }),
-      nonces: new MemoryNonceStore(),
-      telemetry: otel.telemetry,
-    })
+    const verifier = billingVerifier(otel.telemetry)
     const authorization = await signerOf(billing).authorization()
     await verifier.verify(authorization)
     await verifier.verify(authorization)
@@ -224,11 +212,7 @@ describe('openTelemetry(): spans', () => {
 
   it('sets enduser.id on the span only with enduserId: true', async () => {
     const otel = sdk({ enduserId: true })
-    const verifier = createVerifier({
-      keys: new MemoryKeyStore({ [USERNAME]: [billing.publicKey] }),
-      nonces: new MemoryNonceStore(),
-      telemetry: otel.telemetry,
-    })
+    const verifier = billingVerifier(otel.telemetry)
     await verifier.verify(await signerOf(billing).authorization())
     expect(otel.spans()[0]!.attributes).toEqual({ 'ajwt.authentication.result': 'success', 'enduser.id': USERNAME })
   })
@@ -304,11 +288,7 @@ describe('openTelemetry(): JWKS fetches', () => {
 
 describe('the telemetry seam', () => {
   it('openTelemetry() with the global no-op API (no SDK registered) still verifies, and rejects, as without it', async () => {
-    const verifier = createVerifier({
-      keys: new MemoryKeyStore({ [USERNAME]: [billing.publicKey] }),
-      nonces: new MemoryNonceStore(),
-      telemetry: openTelemetry(),
-    })
+    const verifier = billingVerifier(openTelemetry())
     const authorization = await signerOf(billing).authorization()
     const accepted = await verifier.verify(authorization)
     expect(accepted.ok && accepted.auth.username).toBe(USERNAME)
