@@ -123,4 +123,25 @@ describe('createFetchAuthenticator', () => {
     expect(await handle(post(await bound(body), new Response(body).body))).toEqual({ status: 413, code: 'body_too_large' })
     expect(await handle(post(await bound(undefined), 'surprise'))).toEqual({ status: 401, code: 'body_mismatch' })
   })
+
+  it('authenticates a request once per middleware, seen again as it came or as the request it handed on, frozen or not', async () => {
+    const { signer, bound } = app()
+    const authenticate = createFetchAuthenticator({ keys: new MemoryKeyStore({ billing: [pair.publicKey] }), nonces: new MemoryNonceStore(), origins: [ORIGIN] })
+    const get = new Request(`${ORIGIN}/v1/x`, { headers: { authorization: await signer.authorization() } })
+    const first = authenticate(get)
+    expect(authenticate(get)).toBe(first)
+    expect(await first).toMatchObject({ ok: true, request: get })
+    const frozen = Object.freeze(new Request(`${ORIGIN}/v1/x`, { headers: { authorization: await signer.authorization() } }))
+    expect(await authenticate(frozen)).toMatchObject({ ok: true })
+    expect(await authenticate(frozen)).toMatchObject({ ok: true })
+    const body = '{"amount":12}'
+    const result = await authenticate(post(await bound(body), body))
+    if (!result.ok) throw result.error
+    expect(authenticate(result.request)).toBe(authenticate(result.request))
+    expect(await authenticate(result.request)).toBe(result)
+    expect(await result.request.text()).toBe(body)
+    // Another middleware (another verifier, same nonce store or not) authenticates on its own.
+    const other = createFetchAuthenticator({ keys: new MemoryKeyStore({ billing: [pair.publicKey] }), nonces: new MemoryNonceStore(), origins: [ORIGIN] })
+    expect(await other(get)).toMatchObject({ ok: true })
+  })
 })
