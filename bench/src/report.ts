@@ -68,12 +68,12 @@ export interface BenchResults {
 }
 
 /**
- * The targets: ajwt + MemoryNonceStore ≥ 1.0× the peer and ≥ 0.9× the ceiling; ajwt + RedisNonceStore
+ * The targets: ajwt + MemoryNonceStore ≥ 1.0× the peer and ≥ 0.95× the ceiling; ajwt + RedisNonceStore
  * (either client) ≥ 0.9× ajwt + MemoryNonceStore. PostgresNonceStore is reported, without a target.
  */
 export const TARGETS: { store: Store; versus: Ratio['versus']; target: number; text: string }[] = [
   { store: 'memory', versus: 'peer', target: 1.0, text: 'ajwt + MemoryNonceStore ≥ 1.0× the peer' },
-  { store: 'memory', versus: 'ceiling', target: 0.9, text: 'ajwt + MemoryNonceStore ≥ 0.9× the ceiling' },
+  { store: 'memory', versus: 'ceiling', target: 0.95, text: 'ajwt + MemoryNonceStore ≥ 0.95× the ceiling' },
   { store: 'redis', versus: 'memory', target: 0.9, text: 'ajwt + RedisNonceStore (node-redis) ≥ 0.9× ajwt + Memory' },
   { store: 'ioredis', versus: 'memory', target: 0.9, text: 'ajwt + RedisNonceStore (ioredis) ≥ 0.9× ajwt + Memory' },
 ]

@@ -65,7 +65,10 @@ async function authenticateOnce<Context>(
   const authorization = headers.authorization
   const result = await authenticate(typeof authorization === 'string' ? authorization : undefined, {
     method: req.method ?? 'GET',
-    url: requestUrl({ scheme: isEncrypted(req.socket) ? 'https' : 'http', host: hostOf(headers), target }),
+    // Only a token that binds the request reads it: most do not, and every request would pay.
+    get url() {
+      return requestUrl({ scheme: isEncrypted(req.socket) ? 'https' : 'http', host: hostOf(headers), target })
+    },
     headers,
     hasBody: announcesBody(headers),
     bodyDigest: guard.digest,
