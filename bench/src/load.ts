@@ -36,6 +36,8 @@ export interface LoadResult {
   cpuSeconds?: number
   /** requests / cpuSeconds: throughput per core-second actually given to the server, steadier than req/s on a shared machine. */
   rpsPerCpu?: number
+  /** Of cpuSeconds, the seconds spent in the kernel (stime): system calls, the network stack, wake-ups. */
+  kernelSeconds?: number
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as LoadConfig
@@ -43,13 +45,13 @@ const tokens = readFileSync(config.tokensFile, 'utf8').split('\n')
 const prefix = `${config.scheme} `
 const cursor: PoolCursor = { next: 0 }
 
-/** utime + stime of a process in seconds, from /proc/<pid>/stat (USER_HZ is 100 on Linux). */
-function cpuSecondsOf(pid: number | undefined): number | undefined {
+/** utime and stime of a process in seconds, from /proc/<pid>/stat (USER_HZ is 100 on Linux). */
+function cpuSecondsOf(pid: number | undefined): { user: number; kernel: number } | undefined {
   if (pid === undefined) return undefined
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return (Number(fields[11]) + Number(fields[12])) / 100
+    return { user: Number(fields[11]) / 100, kernel: Number(fields[12]) / 100 }
   } catch {
     return undefined
   }
@@ -69,9 +71,10 @@ async function run(seconds: number, record: boolean): Promise<LoadResult> {
   const requests = result.requests.total
   const statusCodes: Record<string, number> = {}
   for (const [code, { count }] of Object.entries(result.statusCodeStats)) statusCodes[code] = count
-  const cpuSeconds = cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter - cpuBefore : undefined
+  const kernelSeconds = cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter.kernel - cpuBefore.kernel : undefined
+  const cpuSeconds = cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter.user - cpuBefore.user + kernelSeconds! : undefined
   return {
-    ...(cpuSeconds !== undefined && cpuSeconds > 0 ? { cpuSeconds, rpsPerCpu: requests / cpuSeconds } : {}),
+    ...(cpuSeconds !== undefined && cpuSeconds > 0 ? { cpuSeconds, kernelSeconds, rpsPerCpu: requests / cpuSeconds } : {}),
     requests,
     seconds: result.duration,
     rps: requests / result.duration,

@@ -104,6 +104,16 @@ export function cpuSecondsOf(pid: number): { seconds: number; clock: string } | 
   }
 }
 
+/** Seconds the process (all threads) has spent in the kernel: stime from /proc/<pid>/stat (10 ms ticks). */
+export function kernelSecondsOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[12]) / 100
+  } catch {
+    return undefined
+  }
+}
+
 /**
  * What every report says of the machine it ran on: when, which Node and CPU, whether the
  * processes were pinned, and the load average at the start (the end is filled in later).

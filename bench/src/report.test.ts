@@ -32,6 +32,22 @@ const config = (kind: Kind, runs: (LoadResult & { round: number })[], available 
   failures: [],
 })
 
+const META: BenchResults['meta'] = {
+  date: '2026-11-25T20:00:00.000Z',
+  node: '24.21.0',
+  cpu: 'test',
+  cores: 2,
+  loadAverage: { start: [1, 1, 1], end: [1, 1, 1] },
+  pinned: true,
+  seconds: 2,
+  warmupSeconds: 1,
+  rounds: 1,
+  connections: 10,
+  toleranceSeconds: 3600,
+  pools: {},
+  wallSeconds: 10,
+}
+
 describe('summaries', () => {
   it('takes the median and the extremes', () => {
     expect(spread([3, 1, 2])).toEqual({ median: 2, min: 1, max: 3 })
@@ -75,6 +91,16 @@ describe('summaries', () => {
     expect(noCpu.ratios[0]!.cpuRatio).toBeUndefined()
   })
 
+  it('reports the CPU time per request and the kernel\'s share of it, a median over the runs', () => {
+    const withKernel = (round: number, kernelSeconds: number) => ({ ...run(round, 1000, 2, 4000), kernelSeconds })
+    const { configs } = summarize([config('ajwt-redis', [withKernel(0, 0.1), withKernel(1, 0.2), withKernel(2, 0.15)])])
+    expect(configs[0]!.summary!.kernelShare).toEqual({ median: 0.3, min: 0.2, max: 0.4 })
+    const partial = summarize([config('ajwt-redis', [withKernel(0, 0.1), run(1, 1000, 2, 4000)])])
+    expect(partial.configs[0]!.summary!.kernelShare).toBeUndefined()
+    const md = markdown({ meta: META, configs, ratios: [] })
+    expect(md).toContain('| 4,000 | 4,000–4,000 | 250 | 30 % | 1,000 |')
+  })
+
   it('reports a missed target, and n/a where the peer cannot run', () => {
     const { configs, ratios } = summarize([
       config('ceiling', [run(0, 1000)]),
@@ -85,21 +111,7 @@ describe('summaries', () => {
       { framework: 'koa', alg: 'RS256', store: 'memory', versus: 'ceiling', ratio: { median: 0.85, min: 0.85, max: 0.85 }, target: 0.95, met: false },
     ])
     const results: BenchResults = {
-      meta: {
-        date: '2026-11-25T20:00:00.000Z',
-        node: '24.21.0',
-        cpu: 'test',
-        cores: 2,
-        loadAverage: { start: [1, 1, 1], end: [1, 1, 1] },
-        pinned: true,
-        seconds: 2,
-        warmupSeconds: 1,
-        rounds: 1,
-        connections: 10,
-        toleranceSeconds: 3600,
-        pools: {},
-        wallSeconds: 10,
-      },
+      meta: META,
       configs: configs.map((c) => (c.kind === 'peer' ? { ...c, reason: 'no EdDSA' } : c)),
       ratios,
     }

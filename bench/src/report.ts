@@ -17,6 +17,8 @@ export interface Summary {
   rps: Spread
   /** Requests per CPU-second of the server process: its req/s on a core of its own. */
   rpsPerCpu?: Spread
+  /** The kernel's share of that CPU time (system calls, the network stack, wake-ups), per run. */
+  kernelShare?: Spread
   p99: Spread
   requests: number
   non2xx: number
@@ -91,8 +93,10 @@ export function summarize(configs: ConfigResult[]): { configs: BenchResults['con
   const summarized = configs.map((config) => {
     if (config.runs.length === 0) return config
     const perCpu = config.runs.flatMap((r) => (r.rpsPerCpu === undefined ? [] : [r.rpsPerCpu]))
+    const kernel = config.runs.flatMap((r) => (r.kernelSeconds === undefined || !r.cpuSeconds ? [] : [r.kernelSeconds / r.cpuSeconds]))
     const summary: Summary = {
       ...(perCpu.length === config.runs.length ? { rpsPerCpu: spread(perCpu) } : {}),
+      ...(kernel.length === config.runs.length ? { kernelShare: spread(kernel) } : {}),
       rps: spread(config.runs.map((r) => r.rps)),
       p99: spread(config.runs.map((r) => r.p99)),
       requests: config.runs.reduce((n, r) => n + r.requests, 0),
@@ -215,8 +219,8 @@ export function markdown(results: BenchResults): string {
   lines.push('', '![requests per second](latest.svg)', '')
   lines.push('## Requests per second and p99 latency', '')
   lines.push(
-    '| framework | alg | configuration | req/CPU-s (median) | min–max | req/s (median) | min–max | p99 ms (median) | non-2xx | × ceiling (req/CPU-s) |',
-    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| framework | alg | configuration | req/CPU-s (median) | min–max | CPU µs/req | kernel share | req/s (median) | min–max | p99 ms (median) | non-2xx | × ceiling (req/CPU-s) |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   )
   for (const { framework, alg } of groups(results)) {
     const configs = group(results, framework, alg)
@@ -225,14 +229,14 @@ export function markdown(results: BenchResults): string {
     for (const c of configs) {
       const label = `${KIND_NAMES[c.kind]}: ${c.label}`
       if (!c.summary) {
-        lines.push(`| ${framework} | ${c.kind === 'bare' ? '—' : alg} | ${label} | ${c.available ? 'failed' : 'n/a'} |  |  |  |  |  |  |`)
+        lines.push(`| ${framework} | ${c.kind === 'bare' ? '—' : alg} | ${label} | ${c.available ? 'failed' : 'n/a'} |  |  |  |  |  |  |  |  |`)
         continue
       }
       const s = c.summary
       const cpu = s.rpsPerCpu
       const vsCeiling = ceiling ? x((cpu ?? s.rps).median / ceiling) : ''
       lines.push(
-        `| ${framework} | ${c.kind === 'bare' ? '—' : alg} | ${label} | ${cpu ? int(cpu.median) : '—'} | ${cpu ? `${int(cpu.min)}–${int(cpu.max)}` : ''} | ${int(s.rps.median)} | ${int(s.rps.min)}–${int(s.rps.max)} | ${ms(s.p99.median)} | ${s.non2xx + s.errors} | ${vsCeiling} |`,
+        `| ${framework} | ${c.kind === 'bare' ? '—' : alg} | ${label} | ${cpu ? int(cpu.median) : '—'} | ${cpu ? `${int(cpu.min)}–${int(cpu.max)}` : ''} | ${cpu ? (1e6 / cpu.median).toFixed(0) : ''} | ${s.kernelShare ? `${Math.round(s.kernelShare.median * 100)} %` : ''} | ${int(s.rps.median)} | ${int(s.rps.min)}–${int(s.rps.max)} | ${ms(s.p99.median)} | ${s.non2xx + s.errors} | ${vsCeiling} |`,
       )
     }
   }

@@ -9,7 +9,7 @@ import { readFileSync, mkdirSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { cpuSecondsOf, firstJsonLine, machineLine, machineMeta, spawnOn, stop } from './processes.ts'
+import { cpuSecondsOf, firstJsonLine, kernelSecondsOf, machineLine, machineMeta, spawnOn, stop } from './processes.ts'
 import { rotatedBlocks, tokenLoad, type PoolCursor } from './token-load.ts'
 import { startPostgres, type RunningPostgres } from './postgres-server.ts'
 import { startRedis, type RunningRedis } from './redis-server.ts'
@@ -43,6 +43,8 @@ export interface StoreBlock {
   requests: number
   seconds: number
   cpuSeconds: number
+  /** Of cpuSeconds, in the kernel (stime, 10 ms ticks): system calls, the network stack, wake-ups. */
+  kernelSeconds: number
   non2xx: number
   errors: number
   timeouts: number
@@ -58,14 +60,17 @@ async function loadChild(config: LoadChildConfig): Promise<StoreBlock[]> {
   const run = async (server: LoadChildConfig['servers'][number], seconds: number, cycle: number): Promise<StoreBlock> => {
     const instance = autocannon(tokenLoad(server.url, tokens, cursors.get(server.kind)!, { connections: config.connections, seconds }))
     const before = cpuSecondsOf(server.pid)?.seconds ?? Number.NaN
+    const kernelBefore = kernelSecondsOf(server.pid) ?? Number.NaN
     const result = await instance
     const cpuSeconds = (cpuSecondsOf(server.pid)?.seconds ?? Number.NaN) - before
+    const kernelSeconds = (kernelSecondsOf(server.pid) ?? Number.NaN) - kernelBefore
     return {
       kind: server.kind,
       cycle,
       requests: result.requests.total,
       seconds: result.duration,
       cpuSeconds,
+      kernelSeconds,
       non2xx: result.non2xx,
       errors: result.errors,
       timeouts: result.timeouts,
@@ -96,6 +101,8 @@ export interface StoreRatio {
   kind: StoreKind
   /** req/CPU-s over every block of this kind (all rounds pooled). */
   perCpu: number
+  /** Kernel CPU µs per request over the same blocks (pooled); undefined when stime was not readable. */
+  kernelMicros?: number
   /** kind / memory req/CPU-s per cycle (the blocks of one cycle are seconds apart): median, quartiles, extremes, count. */
   ratio?: { median: number; p25: number; p75: number; min: number; max: number; n: number }
   target?: number
@@ -130,7 +137,9 @@ export function storeRatios(blocks: StoresResults['blocks']): StoreRatio[] {
       if (mine.length === 0) continue
       const counted = mine.filter((b) => b.requests > 0 && b.cpuSeconds > 0)
       const perCpu = counted.reduce((s, b) => s + b.requests, 0) / counted.reduce((s, b) => s + b.cpuSeconds, 0)
+      const kernel = counted.reduce((s, b) => s + b.kernelSeconds, 0)
       const r: StoreRatio = { framework, alg, kind, perCpu }
+      if (Number.isFinite(kernel)) r.kernelMicros = (kernel * 1e6) / counted.reduce((s, b) => s + b.requests, 0)
       if (kind !== 'ajwt-memory') {
         const values: number[] = []
         for (const b of mine) {
@@ -266,13 +275,13 @@ export function storesMarkdown(results: StoresResults, readme = '../README.md'):
       `${meta.warmupSeconds} s of warm-up each, then ${meta.cycles} cycles of one ${meta.blockSeconds} s block per store, the order rotated each cycle; the server's CPU time (schedstat, all threads) read around each block. ` +
       `A ratio is store / Memory req/CPU-s of two blocks of the same cycle; the table gives the median over every cycle, the quartiles and the extremes. Method: [README](${readme}#shared-stores-what-a-claim-costs).`,
     '',
-    '| framework | alg | store | req/CPU-s (pooled) | / Memory: median | quartiles | min–max | target |',
-    '| --- | --- | --- | ---: | ---: | ---: | ---: | --- |',
+    '| framework | alg | store | req/CPU-s (pooled) | CPU µs/req | of it, kernel | / Memory: median | quartiles | min–max | target |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ]
   for (const r of results.ratios) {
     const q = r.ratio
     lines.push(
-      `| ${r.framework} | ${r.alg} | ${NAMES[r.kind]} | ${int(r.perCpu)} | ${q ? `**${q.median.toFixed(3)}**` : ''} | ${q ? `${q.p25.toFixed(3)}–${q.p75.toFixed(3)}` : ''} | ${q ? `${q.min.toFixed(2)}–${q.max.toFixed(2)}` : ''} | ${r.target === undefined ? '' : `≥ ${r.target} ${r.met ? '✅' : '❌'}`} |`,
+      `| ${r.framework} | ${r.alg} | ${NAMES[r.kind]} | ${int(r.perCpu)} | ${(1e6 / r.perCpu).toFixed(1)} | ${r.kernelMicros === undefined ? '' : r.kernelMicros.toFixed(1)} | ${q ? `**${q.median.toFixed(3)}**` : ''} | ${q ? `${q.p25.toFixed(3)}–${q.p75.toFixed(3)}` : ''} | ${q ? `${q.min.toFixed(2)}–${q.max.toFixed(2)}` : ''} | ${r.target === undefined ? '' : `≥ ${r.target} ${r.met ? '✅' : '❌'}`} |`,
     )
   }
   const judged = results.ratios.filter((r) => r.met !== undefined)

@@ -1,5 +1,6 @@
 import { announcesBody, guardNodeBody, type NodeIncomingMessage } from '../binding/guard-node-body.ts'
 import { requestUrl } from '../binding/request-url.ts'
+import type { BindingRequest } from '../binding/types.ts'
 import { createAuthenticator, type AjwtOptions, type Authenticate, type AuthenticateResult } from './create-authenticator.ts'
 
 /**
@@ -63,19 +64,38 @@ async function authenticateOnce<Context>(
   const guard = guardNodeBody(req)
   const { headers } = req
   const authorization = headers.authorization
-  const result = await authenticate(typeof authorization === 'string' ? authorization : undefined, {
-    method: req.method ?? 'GET',
-    // Only a token that binds the request reads it: most do not, and every request would pay.
-    get url() {
-      return requestUrl({ scheme: isEncrypted(req.socket) ? 'https' : 'http', host: hostOf(headers), target })
-    },
-    headers,
-    hasBody: announcesBody(headers),
-    bodyDigest: guard.digest,
-  }, context)
+  const result = await authenticate(
+    typeof authorization === 'string' ? authorization : undefined,
+    new NodeBindingRequest(req, target, announcesBody(headers), guard.digest),
+    context,
+  )
   const refused = guard.settle(result.ok ? result.auth?.binding : undefined)
   const error = refused instanceof Promise ? await refused : refused
   return error ? { ok: false, error } : result
+}
+
+/**
+ * The request as the verifier sees it. Its URL is built only when read, i.e. for a token that binds
+ * the request (most do not, and building it cost every request ~0.2 µs). A class, not an object
+ * literal with a getter: such a literal costs ~0.4 µs to create.
+ */
+class NodeBindingRequest implements BindingRequest {
+  readonly method: string
+  readonly headers: NodeIncomingMessage['headers']
+  constructor(
+    private readonly req: NodeIncomingMessage,
+    private readonly target: string,
+    readonly hasBody: boolean | undefined,
+    readonly bodyDigest: BindingRequest['bodyDigest'],
+  ) {
+    this.method = req.method ?? 'GET'
+    this.headers = req.headers
+  }
+
+  get url(): string | undefined {
+    const { req } = this
+    return requestUrl({ scheme: isEncrypted(req.socket) ? 'https' : 'http', host: hostOf(req.headers), target: this.target })
+  }
 }
 
 function hostOf(headers: NodeIncomingMessage['headers']): string | undefined {
