@@ -2,6 +2,7 @@
 // API, each request with the next unused token of the pool. Prints one JSON result line.
 import { readFileSync } from 'node:fs'
 import autocannon from 'autocannon'
+import { statTimesOf } from './processes.ts'
 import { tokenLoad, type PoolCursor } from './token-load.ts'
 
 export interface LoadConfig {
@@ -45,18 +46,6 @@ const tokens = readFileSync(config.tokensFile, 'utf8').split('\n')
 const prefix = `${config.scheme} `
 const cursor: PoolCursor = { next: 0 }
 
-/** utime and stime of a process in seconds, from /proc/<pid>/stat (USER_HZ is 100 on Linux). */
-function cpuSecondsOf(pid: number | undefined): { user: number; kernel: number } | undefined {
-  if (pid === undefined) return undefined
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return { user: Number(fields[11]) / 100, kernel: Number(fields[12]) / 100 }
-  } catch {
-    return undefined
-  }
-}
-
 const percentile = (sorted: Float64Array, p: number): number =>
   sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
 
@@ -64,17 +53,17 @@ async function run(seconds: number, record: boolean): Promise<LoadResult> {
   const latencies: number[] = []
   const instance = autocannon(tokenLoad(config.url, tokens, cursor, { connections: config.connections, seconds, prefix, recycle: config.recycle }))
   if (record) instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime))
-  const cpuBefore = cpuSecondsOf(config.serverPid)
+  const cpuBefore = statTimesOf(config.serverPid)
   const result = await instance
-  const cpuAfter = cpuSecondsOf(config.serverPid)
+  const cpuAfter = statTimesOf(config.serverPid)
   const sorted = Float64Array.from(latencies).sort()
   const requests = result.requests.total
   const statusCodes: Record<string, number> = {}
   for (const [code, { count }] of Object.entries(result.statusCodeStats)) statusCodes[code] = count
-  const kernelSeconds = cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter.kernel - cpuBefore.kernel : undefined
-  const cpuSeconds = cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter.user - cpuBefore.user + kernelSeconds! : undefined
+  const kernelSeconds = cpuBefore && cpuAfter ? cpuAfter.kernel - cpuBefore.kernel : 0
+  const cpuSeconds = cpuBefore && cpuAfter ? cpuAfter.user - cpuBefore.user + kernelSeconds : 0
   return {
-    ...(cpuSeconds !== undefined && cpuSeconds > 0 ? { cpuSeconds, kernelSeconds, rpsPerCpu: requests / cpuSeconds } : {}),
+    ...(cpuSeconds > 0 ? { cpuSeconds, kernelSeconds, rpsPerCpu: requests / cpuSeconds } : {}),
     requests,
     seconds: result.duration,
     rps: requests / result.duration,

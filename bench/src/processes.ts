@@ -95,20 +95,20 @@ export function cpuSecondsOf(pid: number): { seconds: number; clock: string } | 
   } catch {
     // No schedstat: fall back to the tick counters.
   }
+  const times = statTimesOf(pid)
+  return times && { seconds: times.user + times.kernel, clock: '/proc/<pid>/stat utime + stime (10 ms ticks)' }
+}
+
+/**
+ * Seconds the process (all threads) has run in user space (utime) and in the kernel (stime: system
+ * calls, the network stack, wake-ups), from /proc/<pid>/stat (10 ms ticks, USER_HZ 100).
+ */
+export function statTimesOf(pid: number | undefined): { user: number; kernel: number } | undefined {
+  if (pid === undefined) return undefined
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return { seconds: (Number(fields[11]) + Number(fields[12])) / 100, clock: '/proc/<pid>/stat utime + stime (10 ms ticks)' }
-  } catch {
-    return undefined
-  }
-}
-
-/** Seconds the process (all threads) has spent in the kernel: stime from /proc/<pid>/stat (10 ms ticks). */
-export function kernelSecondsOf(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[12]) / 100
+    return { user: Number(fields[11]) / 100, kernel: Number(fields[12]) / 100 }
   } catch {
     return undefined
   }

@@ -9,7 +9,7 @@ import { readFileSync, mkdirSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { cpuSecondsOf, firstJsonLine, kernelSecondsOf, machineLine, machineMeta, spawnOn, stop } from './processes.ts'
+import { cpuSecondsOf, firstJsonLine, machineLine, machineMeta, spawnOn, statTimesOf, stop } from './processes.ts'
 import { rotatedBlocks, tokenLoad, type PoolCursor } from './token-load.ts'
 import { startPostgres, type RunningPostgres } from './postgres-server.ts'
 import { startRedis, type RunningRedis } from './redis-server.ts'
@@ -60,10 +60,10 @@ async function loadChild(config: LoadChildConfig): Promise<StoreBlock[]> {
   const run = async (server: LoadChildConfig['servers'][number], seconds: number, cycle: number): Promise<StoreBlock> => {
     const instance = autocannon(tokenLoad(server.url, tokens, cursors.get(server.kind)!, { connections: config.connections, seconds }))
     const before = cpuSecondsOf(server.pid)?.seconds ?? Number.NaN
-    const kernelBefore = kernelSecondsOf(server.pid) ?? Number.NaN
+    const kernelBefore = statTimesOf(server.pid)?.kernel ?? Number.NaN
     const result = await instance
     const cpuSeconds = (cpuSecondsOf(server.pid)?.seconds ?? Number.NaN) - before
-    const kernelSeconds = (kernelSecondsOf(server.pid) ?? Number.NaN) - kernelBefore
+    const kernelSeconds = (statTimesOf(server.pid)?.kernel ?? Number.NaN) - kernelBefore
     return {
       kind: server.kind,
       cycle,
