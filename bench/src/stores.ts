@@ -1,6 +1,7 @@
 // `pnpm --filter @ajwt/bench stores` = `node src/stores.ts`: what a shared nonce store costs an ajwt
 // server, as requests per server CPU-second against ajwt + MemoryNonceStore, measured the way that
-// survives a shared machine: per framework, algorithm and round, one server per store runs at once on
+// survives a shared machine (and, with AJWT_BENCH_KINDS=ajwt-memory,ceiling,peer, ajwt + Memory
+// against the hand-written ceiling and the peer, the same way): per framework, algorithm and round, one server per store runs at once on
 // core 0 (fresh processes; Redis flushed, Postgres truncated), and one load child on core 1 sends
 // short blocks to each in turn (M R I P, then R I P M, …), reading each server's CPU time (schedstat,
 // all threads) around its block. Each ratio compares blocks made seconds apart, not runs minutes
@@ -15,18 +16,29 @@ import { startPostgres, type RunningPostgres } from './postgres-server.ts'
 import { startRedis, type RunningRedis } from './redis-server.ts'
 import type { ServerConfig } from './server.ts'
 import { tokenPool } from './tokens.ts'
-import { ALGS, FRAMEWORKS, ROUTE, type Alg, type Framework, type Kind } from './types.ts'
+import { ALGS, FRAMEWORKS, PEERS, ROUTE, schemeOf, type Alg, type Framework, type Kind } from './types.ts'
 
 const STORE_KINDS = ['ajwt-memory', 'ajwt-redis', 'ajwt-ioredis', 'ajwt-postgres'] as const satisfies readonly Kind[]
-type StoreKind = (typeof STORE_KINDS)[number]
+/** What `stores` can put beside ajwt + Memory: the shared stores (the default), the ceiling and the peer. */
+const COMPARED_KINDS = [...STORE_KINDS, 'ceiling', 'peer'] as const satisfies readonly Kind[]
+type StoreKind = (typeof COMPARED_KINDS)[number]
 const NAMES: Record<StoreKind, string> = {
   'ajwt-memory': 'MemoryNonceStore',
   'ajwt-redis': 'RedisNonceStore, node-redis',
   'ajwt-ioredis': 'RedisNonceStore, ioredis',
   'ajwt-postgres': 'PostgresNonceStore, pg',
+  ceiling: 'ceiling: node:crypto by hand',
+  peer: 'peer',
 }
-/** Redis ≥ 0.9× Memory (both clients); Postgres is reported without a target. */
-const TARGET: Partial<Record<StoreKind, number>> = { 'ajwt-redis': 0.9, 'ajwt-ioredis': 0.9 }
+const nameOf = (kind: StoreKind, framework: Framework): string => (kind === 'peer' ? `peer: ${PEERS[framework].name}` : NAMES[kind])
+/**
+ * Redis ≥ 0.9× Memory (both clients); Postgres is reported without a target. The ceiling and the
+ * peer are the references: for them the ratio is Memory / it (ajwt ≥ 0.95× the ceiling, ≥ 1.0× the peer).
+ */
+const TARGET: Partial<Record<StoreKind, number>> = { 'ajwt-redis': 0.9, 'ajwt-ioredis': 0.9, ceiling: 0.95, peer: 1 }
+const REFERENCES: ReadonlySet<StoreKind> = new Set(['ceiling', 'peer'])
+/** What a kind's ratio divides. */
+export const ratioOf = (kind: StoreKind): string => (REFERENCES.has(kind) ? 'Memory / it' : 'it / Memory')
 
 interface LoadChildConfig {
   servers: { kind: StoreKind; url: string; pid: number }[]
@@ -58,7 +70,9 @@ async function loadChild(config: LoadChildConfig): Promise<StoreBlock[]> {
   // pool from the start, and never sends a token twice.
   const cursors = new Map<StoreKind, PoolCursor>(config.servers.map((s) => [s.kind, { next: 0 }]))
   const run = async (server: LoadChildConfig['servers'][number], seconds: number, cycle: number): Promise<StoreBlock> => {
-    const instance = autocannon(tokenLoad(server.url, tokens, cursors.get(server.kind)!, { connections: config.connections, seconds }))
+    const instance = autocannon(
+      tokenLoad(server.url, tokens, cursors.get(server.kind)!, { connections: config.connections, seconds, prefix: `${schemeOf(server.kind)} ` }),
+    )
     const before = cpuSecondsOf(server.pid)?.seconds ?? Number.NaN
     const kernelBefore = statTimesOf(server.pid)?.kernel ?? Number.NaN
     const result = await instance
@@ -103,7 +117,10 @@ export interface StoreRatio {
   perCpu: number
   /** Kernel CPU µs per request over the same blocks (pooled); undefined when stime was not readable. */
   kernelMicros?: number
-  /** kind / memory req/CPU-s per cycle (the blocks of one cycle are seconds apart): median, quartiles, extremes, count. */
+  /**
+   * kind / memory req/CPU-s per cycle (memory / kind for the ceiling and the peer; the blocks of one
+   * cycle are seconds apart): median, quartiles, extremes, count.
+   */
   ratio?: { median: number; p25: number; p75: number; min: number; max: number; n: number }
   target?: number
   met?: boolean
@@ -132,7 +149,7 @@ export function storeRatios(blocks: StoresResults['blocks']): StoreRatio[] {
   }
   for (const group of groups.values()) {
     const { framework, alg } = group[0]!
-    for (const kind of STORE_KINDS) {
+    for (const kind of COMPARED_KINDS) {
       const mine = group.filter((b) => b.kind === kind)
       if (mine.length === 0) continue
       const counted = mine.filter((b) => b.requests > 0 && b.cpuSeconds > 0)
@@ -146,7 +163,8 @@ export function storeRatios(blocks: StoresResults['blocks']): StoreRatio[] {
           const memory = group.find((m) => m.kind === 'ajwt-memory' && m.round === b.round && m.cycle === b.cycle)
           // A block that failed (no answers, no CPU time read) is reported under failures, not averaged in.
           if (!(b.requests > 0 && b.cpuSeconds > 0 && memory && memory.requests > 0 && memory.cpuSeconds > 0)) continue
-          if (memory) values.push(b.requests / b.cpuSeconds / (memory.requests / memory.cpuSeconds))
+          const ratio = b.requests / b.cpuSeconds / (memory.requests / memory.cpuSeconds)
+          values.push(REFERENCES.has(kind) ? 1 / ratio : ratio)
         }
         if (values.length) {
           values.sort((a, c) => a - c)
@@ -206,7 +224,8 @@ export async function runStores(options: StoresOptions): Promise<StoresResults> 
           await postgres?.flush()
           const servers: { kind: StoreKind; url: string; pid: number; child: ReturnType<typeof spawnOn> }[] = []
           try {
-            for (const kind of options.kinds) {
+            // A peer whose JWT library lacks the algorithm is left out (the main bench lists why).
+            for (const kind of options.kinds.filter((k) => k !== 'peer' || PEERS[framework].algs.includes(alg))) {
               const config: ServerConfig = { framework, kind, alg, publicKeyPem: pool.meta.publicKeyPem, toleranceSeconds, maxSeconds: perRound + 120 }
               // node-redis and ioredis each get a database of their own: the same token may go to both.
               if (redis) config.redisUrl = `${redis.url}/${kind === 'ajwt-ioredis' ? 1 : 0}`
@@ -237,7 +256,7 @@ export async function runStores(options: StoresOptions): Promise<StoresResults> 
                 if (!(b.cpuSeconds > 0)) results.failures.push(`${where}: no CPU time read for the server`)
               }
               const line = storeRatios(results.blocks.filter((b) => b.framework === framework && b.alg === alg && b.round === round))
-                .map((r) => `${r.kind.slice(5)} ${Math.round(r.perCpu)}${r.ratio ? ` (${r.ratio.median.toFixed(3)})` : ''}`)
+                .map((r) => `${r.kind.replace('ajwt-', '')} ${Math.round(r.perCpu)}${r.ratio ? ` (${r.ratio.median.toFixed(3)})` : ''}`)
                 .join('  ')
               log(`round ${round + 1} ${framework} ${alg}: req/cpu-s ${line}`)
             } finally {
@@ -263,31 +282,46 @@ export async function runStores(options: StoresOptions): Promise<StoresResults> 
   return results
 }
 
+/** What shares the load generator's core besides autocannon. */
+function services(kinds: readonly StoreKind[]): string {
+  const names = [
+    ...(kinds.includes('ajwt-redis') || kinds.includes('ajwt-ioredis') ? ['redis-server'] : []),
+    ...(kinds.includes('ajwt-postgres') ? ['PostgreSQL'] : []),
+  ]
+  return names.map((name) => `${name}, `).join('')
+}
+
 export function storesMarkdown(results: StoresResults, readme = '../README.md'): string {
   const { meta } = results
   const int = (n: number): string => Math.round(n).toLocaleString('en-US')
   const lines = [
-    '# ajwt with a shared nonce store: requests per server CPU-second against MemoryNonceStore',
+    '# ajwt + MemoryNonceStore beside a shared store, the ceiling or the peer: requests per server CPU-second, in interleaved blocks',
     '',
     `${machineLine(meta)} · ${Math.round(meta.wallSeconds / 60)} min`,
     '',
-    `Per framework, algorithm and round (${meta.rounds}): one fresh server per store at once on core 0${meta.pinned ? '' : ' (NOT pinned)'}, redis-server, PostgreSQL and autocannon (${meta.connections} connections) on core 1; ` +
+    `Per framework, algorithm and round (${meta.rounds}): one fresh server per kind at once on core 0${meta.pinned ? '' : ' (NOT pinned)'}, ${services(meta.kinds)}autocannon (${meta.connections} connections) on core 1; ` +
       `${meta.warmupSeconds} s of warm-up each, then ${meta.cycles} cycles of one ${meta.blockSeconds} s block per store, the order rotated each cycle; the server's CPU time (schedstat, all threads) read around each block. ` +
-      `A ratio is store / Memory req/CPU-s of two blocks of the same cycle; the table gives the median over every cycle, the quartiles and the extremes. Method: [README](${readme}#shared-stores-what-a-claim-costs).`,
+      `A ratio is store / Memory req/CPU-s of two blocks of the same cycle (Memory / it for the ceiling and the peer); the table gives the median over every cycle, the quartiles and the extremes. Method: [README](${readme}#shared-stores-what-a-claim-costs).`,
     '',
-    '| framework | alg | store | req/CPU-s (pooled) | CPU µs/req | of it, kernel | / Memory: median | quartiles | min–max | target |',
-    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| framework | alg | server | req/CPU-s (pooled) | CPU µs/req | of it, kernel | ratio | median | quartiles | min–max | target |',
+    '| --- | --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | --- |',
   ]
   for (const r of results.ratios) {
     const q = r.ratio
     lines.push(
-      `| ${r.framework} | ${r.alg} | ${NAMES[r.kind]} | ${int(r.perCpu)} | ${(1e6 / r.perCpu).toFixed(1)} | ${r.kernelMicros === undefined ? '' : r.kernelMicros.toFixed(1)} | ${q ? `**${q.median.toFixed(3)}**` : ''} | ${q ? `${q.p25.toFixed(3)}–${q.p75.toFixed(3)}` : ''} | ${q ? `${q.min.toFixed(2)}–${q.max.toFixed(2)}` : ''} | ${r.target === undefined ? '' : `≥ ${r.target} ${r.met ? '✅' : '❌'}`} |`,
+      `| ${r.framework} | ${r.alg} | ${nameOf(r.kind, r.framework)} | ${int(r.perCpu)} | ${(1e6 / r.perCpu).toFixed(1)} | ${r.kernelMicros === undefined ? '' : r.kernelMicros.toFixed(1)} | ${q ? ratioOf(r.kind) : ''} | ${q ? `**${q.median.toFixed(3)}**` : ''} | ${q ? `${q.p25.toFixed(3)}–${q.p75.toFixed(3)}` : ''} | ${q ? `${q.min.toFixed(2)}–${q.max.toFixed(2)}` : ''} | ${r.target === undefined ? '' : `≥ ${r.target} ${r.met ? '✅' : '❌'}`} |`,
     )
   }
-  const judged = results.ratios.filter((r) => r.met !== undefined)
-  if (judged.length) {
+  const targets: [string, (kind: StoreKind) => boolean][] = [
+    ['Redis ≥ 0.9× Memory', (k) => k === 'ajwt-redis' || k === 'ajwt-ioredis'],
+    ['ajwt + Memory ≥ 0.95× the ceiling', (k) => k === 'ceiling'],
+    ['ajwt + Memory ≥ 1.0× the peer', (k) => k === 'peer'],
+  ]
+  for (const [label, of] of targets) {
+    const judged = results.ratios.filter((r) => r.met !== undefined && of(r.kind))
+    if (judged.length === 0) continue
     const worst = judged.reduce((a, b) => (b.ratio!.median < a.ratio!.median ? b : a))
-    lines.push('', `**Redis ≥ 0.9× Memory: ${judged.filter((r) => r.met).length} of ${judged.length} met**; lowest ${worst.framework} ${worst.alg} ${NAMES[worst.kind]} ${worst.ratio!.median.toFixed(3)}.`)
+    lines.push('', `**${label}: ${judged.filter((r) => r.met).length} of ${judged.length} met**; lowest ${worst.framework} ${worst.alg} ${nameOf(worst.kind, worst.framework)} ${worst.ratio!.median.toFixed(3)}.`)
   }
   if (results.failures.length) lines.push('', '## Failures', '', ...results.failures.map((f) => `- ${f}`))
   lines.push('')
@@ -307,7 +341,7 @@ if (process.argv[2] === '--load') {
 } else if (process.argv[1] === SELF) {
   const env = process.env
   const log = (line: string): void => void process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`)
-  const kinds = list<StoreKind>(env.AJWT_BENCH_KINDS, STORE_KINDS, STORE_KINDS, 'AJWT_BENCH_KINDS')
+  const kinds = list<StoreKind>(env.AJWT_BENCH_KINDS, COMPARED_KINDS, STORE_KINDS, 'AJWT_BENCH_KINDS')
   if (kinds[0] !== 'ajwt-memory') throw new Error('AJWT_BENCH_KINDS must start with ajwt-memory (the reference)')
   const options: StoresOptions = {
     frameworks: list<Framework>(env.AJWT_BENCH_FRAMEWORKS, FRAMEWORKS, FRAMEWORKS, 'AJWT_BENCH_FRAMEWORKS'),
