@@ -118,6 +118,7 @@ describe('summaries', () => {
     const md = markdown(results)
     expect(md).toContain('| koa | RS256 | n/a | 0.85× (0.85–0.85) ❌ | — | — | — |')
     expect(md).toContain('| ajwt + MemoryNonceStore ≥ 0.95× the ceiling | 0 of 1 ❌ | koa, RS256: 0.85× |')
+    expect(md).toContain('For a verdict, compare in interleaved blocks: `AJWT_BENCH_KINDS=ajwt-memory,ceiling,peer pnpm --filter @ajwt/bench stores`')
     expect(md).toContain('- koa peer RS256: no EdDSA')
     const chart = svg(results)
     expect(chart).toContain('>n/a</text>')

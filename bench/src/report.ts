@@ -216,6 +216,11 @@ export function markdown(results: BenchResults): string {
     const met = judged.filter((r) => r.met).length
     lines.push(`| ${t.text} | ${met} of ${judged.length}${met === judged.length ? ' ✅' : ' ❌'} | ${worst.framework}, ${worst.alg}: ${x(value(worst))} |`)
   }
+  lines.push(
+    '',
+    'Each configuration here runs for its own seconds, minutes from the others: on a shared machine a row moves by ±0.1 between runs. ' +
+      'For a verdict, compare in interleaved blocks: `AJWT_BENCH_KINDS=ajwt-memory,ceiling,peer pnpm --filter @ajwt/bench stores` (and the default kinds for the shared stores); see the README, "Targets, and what remains".',
+  )
   lines.push('', '![requests per second](latest.svg)', '')
   lines.push('## Requests per second and p99 latency', '')
   lines.push(
