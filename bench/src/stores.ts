@@ -1,8 +1,8 @@
 // `pnpm --filter @ajwt/bench stores` = `node src/stores.ts`: what a shared nonce store costs an ajwt
 // server, as requests per server CPU-second against ajwt + MemoryNonceStore, measured the way that
 // survives a shared machine (and, with AJWT_BENCH_KINDS=ajwt-memory,ceiling,peer, ajwt + Memory
-// against the hand-written ceiling and the peer, the same way): per framework, algorithm and round, one server per store runs at once on
-// core 0 (fresh processes; Redis flushed, Postgres truncated), and one load child on core 1 sends
+// against the hand-written ceiling and the peer, the same way): per framework, algorithm and round,
+// one server per kind runs at once on core 0 (fresh processes; Redis flushed, Postgres truncated), and one load child on core 1 sends
 // short blocks to each in turn (M R I P, then R I P M, …), reading each server's CPU time (schedstat,
 // all threads) around its block. Each ratio compares blocks made seconds apart, not runs minutes
 // apart. Writes stores.{json,md} into AJWT_BENCH_OUT (default bench/results). See bench/README.md.
@@ -38,7 +38,7 @@ const nameOf = (kind: StoreKind, framework: Framework): string => (kind === 'pee
 const TARGET: Partial<Record<StoreKind, number>> = { 'ajwt-redis': 0.9, 'ajwt-ioredis': 0.9, ceiling: 0.95, peer: 1 }
 const REFERENCES: ReadonlySet<StoreKind> = new Set(['ceiling', 'peer'])
 /** What a kind's ratio divides. */
-export const ratioOf = (kind: StoreKind): string => (REFERENCES.has(kind) ? 'Memory / it' : 'it / Memory')
+const ratioOf = (kind: StoreKind): string => (REFERENCES.has(kind) ? 'Memory / it' : 'it / Memory')
 
 interface LoadChildConfig {
   servers: { kind: StoreKind; url: string; pid: number }[]
