@@ -263,6 +263,15 @@ describe('createVerifier: header parameters', () => {
     expect(keys.calls).toEqual([])
   })
 
+  it('a kid is judged on every token: a valid one seen before vouches for no other', async () => {
+    const { verifier } = setup()
+    const valid = vectors.keys.ed25519.kid
+    for (const kid of ['', `${valid} `, `${valid}/..`, 42, '', 'a b']) {
+      expect((await verifier.verify(`JWT ${edToken({}, { kid: valid })}`)).ok).toBe(true)
+      expect(await codeOf(verifier.verify(`JWT ${edToken({}, { kid })}`)), JSON.stringify(kid)).toBe('invalid_header')
+    }
+  })
+
   it('an unknown crit is refused', async () => {
     const { verifier } = setup()
     for (const crit of [['exp'], ['b64'], ['http://example.com/custom'], []]) {
