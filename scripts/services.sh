@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure the binaries that integration tests start are present: redis-server (apt),
 # PostgreSQL (preinstalled on these machines) and the Python peer of the interop tests
-# (/usr/bin/python3 with PyJWT and cryptography, apt). The tests start and stop their own servers.
+# (/usr/bin/python3 with PyJWT and cryptography, apt), and valgrind (apt) for bench's instruction count.
+# The tests start and stop their own servers.
 set -euo pipefail
 if ! command -v redis-server >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -24,6 +25,17 @@ if ! /usr/bin/python3 -c 'import jwt, cryptography' >/dev/null 2>&1; then
     timeout 600 apt-get install -y -qq python3 python3-jwt python3-cryptography >&2
   else
     echo "/usr/bin/python3 with PyJWT and cryptography is missing and cannot be installed here (need root and apt-get): apt-get install python3-jwt python3-cryptography" >&2
+    exit 1
+  fi
+fi
+if ! command -v callgrind_control >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "» installing valgrind (apt)" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    timeout 600 apt-get update -qq >&2 || true
+    timeout 600 apt-get install -y -qq valgrind >&2
+  else
+    echo "valgrind is missing and cannot be installed here (need root and apt-get)" >&2
     exit 1
   fi
 fi

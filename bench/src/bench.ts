@@ -9,6 +9,7 @@ import { canPin, firstJsonLine, spawnOn, stop } from './processes.ts'
 import { summarize, type BenchResults } from './report.ts'
 import { tokenPool } from './tokens.ts'
 import { ALGS, FRAMEWORKS, KINDS, type Alg, type Framework, type Kind } from './types.ts'
+import { envList } from './env-list.ts'
 
 export interface BenchOptions extends HttpOptions {
   /** Seconds per micro-benchmark measurement; 0 skips them. */
@@ -18,12 +19,6 @@ export interface BenchOptions extends HttpOptions {
 
 const MICRO = fileURLToPath(new URL('./micro.ts', import.meta.url))
 
-function list<T extends string>(value: string | undefined, allowed: readonly T[], fallback: readonly T[], name: string): T[] {
-  if (!value) return [...fallback]
-  const items = value.split(',').map((s) => s.trim()).filter(Boolean)
-  for (const item of items) if (!allowed.includes(item as T)) throw new Error(`${name}: unknown "${item}" (one of ${allowed.join(', ')})`)
-  return items as T[]
-}
 
 function number(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined || value === '') return fallback
@@ -35,9 +30,9 @@ function number(value: string | undefined, fallback: number, name: string): numb
 /** Options from AJWT_BENCH_* environment variables (see bench/README.md), with the full run's defaults. */
 export function optionsFromEnv(env: NodeJS.ProcessEnv, log: (line: string) => void): BenchOptions {
   const options: BenchOptions = {
-    frameworks: list<Framework>(env.AJWT_BENCH_FRAMEWORKS, FRAMEWORKS, FRAMEWORKS, 'AJWT_BENCH_FRAMEWORKS'),
-    algs: list<Alg>(env.AJWT_BENCH_ALGS, ALGS, ['EdDSA', 'RS256'], 'AJWT_BENCH_ALGS'),
-    kinds: list<Kind>(env.AJWT_BENCH_KINDS, KINDS, KINDS, 'AJWT_BENCH_KINDS'),
+    frameworks: envList<Framework>(env.AJWT_BENCH_FRAMEWORKS, FRAMEWORKS, FRAMEWORKS, 'AJWT_BENCH_FRAMEWORKS'),
+    algs: envList<Alg>(env.AJWT_BENCH_ALGS, ALGS, ['EdDSA', 'RS256'], 'AJWT_BENCH_ALGS'),
+    kinds: envList<Kind>(env.AJWT_BENCH_KINDS, KINDS, KINDS, 'AJWT_BENCH_KINDS'),
     seconds: number(env.AJWT_BENCH_SECONDS, 4, 'AJWT_BENCH_SECONDS'),
     warmupSeconds: number(env.AJWT_BENCH_WARMUP, 1, 'AJWT_BENCH_WARMUP'),
     rounds: Math.max(1, Math.round(number(env.AJWT_BENCH_ROUNDS, 3, 'AJWT_BENCH_ROUNDS'))),

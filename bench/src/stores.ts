@@ -17,6 +17,7 @@ import { startRedis, type RunningRedis } from './redis-server.ts'
 import type { ServerConfig } from './server.ts'
 import { tokenPool } from './tokens.ts'
 import { ALGS, FRAMEWORKS, PEERS, ROUTE, schemeOf, type Alg, type Framework, type Kind } from './types.ts'
+import { envList } from './env-list.ts'
 
 const STORE_KINDS = ['ajwt-memory', 'ajwt-redis', 'ajwt-ioredis', 'ajwt-postgres'] as const satisfies readonly Kind[]
 /** What `stores` can put beside ajwt + Memory: the shared stores (the default), the ceiling and the peer. */
@@ -329,12 +330,6 @@ export function storesMarkdown(results: StoresResults, readme = '../README.md'):
   return lines.join('\n')
 }
 
-function list<T extends string>(value: string | undefined, allowed: readonly T[], fallback: readonly T[], name: string): T[] {
-  if (!value) return [...fallback]
-  const items = value.split(',').map((s) => s.trim()).filter(Boolean)
-  for (const item of items) if (!allowed.includes(item as T)) throw new Error(`${name}: unknown "${item}" (one of ${allowed.join(', ')})`)
-  return items as T[]
-}
 
 if (process.argv[2] === '--load') {
   const blocks = await loadChild(JSON.parse(process.argv[3]!) as LoadChildConfig)
@@ -342,11 +337,11 @@ if (process.argv[2] === '--load') {
 } else if (process.argv[1] === SELF) {
   const env = process.env
   const log = (line: string): void => void process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`)
-  const kinds = list<StoreKind>(env.AJWT_BENCH_KINDS, COMPARED_KINDS, STORE_KINDS, 'AJWT_BENCH_KINDS')
+  const kinds = envList<StoreKind>(env.AJWT_BENCH_KINDS, COMPARED_KINDS, STORE_KINDS, 'AJWT_BENCH_KINDS')
   if (kinds[0] !== 'ajwt-memory') throw new Error('AJWT_BENCH_KINDS must start with ajwt-memory (the reference)')
   const options: StoresOptions = {
-    frameworks: list<Framework>(env.AJWT_BENCH_FRAMEWORKS, FRAMEWORKS, FRAMEWORKS, 'AJWT_BENCH_FRAMEWORKS'),
-    algs: list<Alg>(env.AJWT_BENCH_ALGS, ALGS, ['EdDSA', 'RS256'], 'AJWT_BENCH_ALGS'),
+    frameworks: envList<Framework>(env.AJWT_BENCH_FRAMEWORKS, FRAMEWORKS, FRAMEWORKS, 'AJWT_BENCH_FRAMEWORKS'),
+    algs: envList<Alg>(env.AJWT_BENCH_ALGS, ALGS, ['EdDSA', 'RS256'], 'AJWT_BENCH_ALGS'),
     kinds,
     rounds: Number(env.AJWT_BENCH_ROUNDS ?? 2),
     cycles: Number(env.AJWT_STORES_CYCLES ?? 4),

@@ -23,11 +23,15 @@ export type SignatureCheck = (
 
 export type CreateSignatureCheck = (publicJwk: JWK, type: KeyType) => Promise<SignatureCheck>
 
-/** Decodes base64url text that already passed the compact-JWS check (so it holds no other characters). */
-export type DecodeBase64url = (text: string) => Uint8Array<ArrayBuffer>
+/**
+ * Decodes canonical base64url: only `A–Z a–z 0–9 - _`, no padding, the unused low bits of the last
+ * character zero (RFC 7515 §2, RFC 4648 §3.5). Anything else gives `undefined`, so a token has one
+ * spelling: lenient decoders ignore foreign characters and unused bits.
+ */
+export type DecodeBase64url = (text: string) => Uint8Array<ArrayBuffer> | undefined
 
-/** Decodes base64url text (checked as above) to the UTF-8 text it holds. */
-export type DecodeBase64urlText = (text: string) => string
+/** Decodes canonical base64url (as above) to the UTF-8 text it holds; `undefined` for anything else. */
+export type DecodeBase64urlText = (text: string) => string | undefined
 
 /** The bytes of ASCII text, such as a JWS signing input. */
 export type AsciiBytes = (text: string) => Uint8Array<ArrayBuffer>

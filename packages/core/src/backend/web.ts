@@ -14,9 +14,23 @@ import type {
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
-export const decodeBase64url: DecodeBase64url = (text) => base64url.decode(text) as Uint8Array<ArrayBuffer>
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+const ALPHABET = /^[A-Za-z0-9_-]*$/
 
-export const decodeBase64urlText: DecodeBase64urlText = (text) => decoder.decode(base64url.decode(text))
+// jose's decoder (like atob) skips whitespace and ignores the unused low bits of the last character.
+function isCanonicalBase64url(text: string): boolean {
+  if (!ALPHABET.test(text)) return false
+  const rest = text.length % 4
+  if (rest === 0) return true
+  if (rest === 1) return false
+  return (BASE64URL.indexOf(text[text.length - 1]!) & (rest === 2 ? 0x0f : 0x03)) === 0
+}
+
+export const decodeBase64url: DecodeBase64url = (text) =>
+  isCanonicalBase64url(text) ? (base64url.decode(text) as Uint8Array<ArrayBuffer>) : undefined
+
+export const decodeBase64urlText: DecodeBase64urlText = (text) =>
+  isCanonicalBase64url(text) ? decoder.decode(base64url.decode(text)) : undefined
 
 export const asciiBytes: AsciiBytes = (text) => encoder.encode(text)
 

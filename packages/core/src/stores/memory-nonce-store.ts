@@ -1,4 +1,5 @@
 import { AjwtError } from '../errors/ajwt-error.ts'
+import { CLAIM_NOW } from './answer-now.ts'
 import { tripleHash } from './triple-hash.ts'
 import type { NonceClaim, NonceStore } from './types.ts'
 
@@ -83,6 +84,11 @@ export class MemoryNonceStore implements NonceStore {
     } catch (error) {
       return Promise.reject(error)
     }
+  }
+
+  /** @internal `claim` answered now, unless a subclass or a patch replaced `claim` (it must be asked). */
+  [CLAIM_NOW](claim: NonceClaim): boolean | undefined {
+    return this.claim === MemoryNonceStore.prototype.claim ? this.claimNow(claim) : undefined
   }
 
   private claimNow({ username, time, nonce, ttlMs }: NonceClaim): boolean {

@@ -35,26 +35,61 @@ export function loadStandIns(): Promise<StandIns> {
 /**
  * Stage 7: the first candidate key the signature verifies with. With no candidate (unknown user,
  * no key of that algorithm) one check against a stand-in key is spent anyway and the refusal is
- * thrown: the answer AND its timing are those of a bad signature.
+ * thrown: the answer AND its timing are those of a bad signature. Synchronous while the checks are
+ * (node:crypto's are; WebCrypto's and the threadpool's are not).
  */
-export async function checkSignature(
+export function checkSignature(
   candidates: Candidates,
   alg: string,
   data: Uint8Array<ArrayBuffer>,
   signature: Uint8Array<ArrayBuffer>,
   options?: VerifySignatureOptions,
-): Promise<PublicKey> {
-  if (candidates.refusal) {
-    try {
-      const standIn = loaded ?? (await loadStandIns())
-      await (alg.startsWith('RS') ? standIn.rsa : standIn.ed25519).verifySignature(alg, data, signature, options)
-    } catch {
-      // The stand-in only costs time; whatever happens to it, the answer is the refusal.
-    }
-    throw candidates.refusal
-  }
-  for (const key of candidates.keys) {
-    if ((await key.verifySignature(alg, data, signature, options)) === true) return key
+): PublicKey | Promise<PublicKey> {
+  if (candidates.refusal) return spendOnStandIn(candidates.refusal, alg, data, signature, options)
+  const { keys } = candidates
+  for (let i = 0; i < keys.length; i++) {
+    const valid = keys[i]!.verifySignature(alg, data, signature, options)
+    if (valid instanceof Promise) return settleInTurn(valid, keys, i, alg, data, signature, options)
+    if (valid === true) return keys[i]!
   }
   throw new AjwtError('invalid_signature', "the signature does not verify with any of the user's keys")
+}
+
+async function settleInTurn(
+  pending: Promise<boolean>,
+  keys: readonly PublicKey[],
+  from: number,
+  alg: string,
+  data: Uint8Array<ArrayBuffer>,
+  signature: Uint8Array<ArrayBuffer>,
+  options?: VerifySignatureOptions,
+): Promise<PublicKey> {
+  if ((await pending) === true) return keys[from]!
+  for (let i = from + 1; i < keys.length; i++) {
+    if ((await keys[i]!.verifySignature(alg, data, signature, options)) === true) return keys[i]!
+  }
+  throw new AjwtError('invalid_signature', "the signature does not verify with any of the user's keys")
+}
+
+function spendOnStandIn(
+  refusal: AjwtError,
+  alg: string,
+  data: Uint8Array<ArrayBuffer>,
+  signature: Uint8Array<ArrayBuffer>,
+  options?: VerifySignatureOptions,
+): never | Promise<never> {
+  const standIn = (keys: StandIns) => (alg.startsWith('RS') ? keys.rsa : keys.ed25519).verifySignature(alg, data, signature, options)
+  let spent: boolean | Promise<boolean> | undefined
+  try {
+    spent = loaded ? standIn(loaded) : loadStandIns().then(standIn)
+  } catch {
+    // The stand-in only costs time; whatever happens to it, the answer is the refusal.
+  }
+  if (spent instanceof Promise) {
+    return spent.then(
+      () => Promise.reject(refusal),
+      () => Promise.reject(refusal),
+    )
+  }
+  throw refusal
 }

@@ -1,5 +1,6 @@
 import { AjwtError } from '../errors/ajwt-error.ts'
 import type { PublicKey } from '../keys/public-key.ts'
+import { KEYS_NOW, type AnswersNow } from '../stores/answer-now.ts'
 import type { KeyStore } from '../stores/types.ts'
 import type { CheckedHeader } from './check-header.ts'
 import { describeCause } from './describe-cause.ts'
@@ -38,25 +39,20 @@ export function createKeyFinder(keys: KeyStore, maxKeysTried: number) {
     return index.get(kid)
   }
 
-  return async function findKeys(username: string, { alg, kid }: CheckedHeader): Promise<Candidates> {
-    let userKeys: readonly PublicKey[]
-    try {
-      userKeys = await keys.getKeys(username, kid === undefined ? NO_HINT : { kid })
-    } catch (cause) {
-      throw new AjwtError('store_unavailable', `the key store failed: ${describeCause(cause)}`, { cause })
-    }
+  const candidatesOf = (userKeys: unknown, { alg, kid }: CheckedHeader): Candidates => {
     if (!Array.isArray(userKeys)) throw new AjwtError('store_unavailable', 'the key store answered something other than an array')
-    if (userKeys.length === 0) return refuse('unknown_user', 'no keys for this user')
+    const list = userKeys as readonly PublicKey[]
+    if (list.length === 0) return refuse('unknown_user', 'no keys for this user')
 
     if (kid !== undefined) {
-      const key = keyByKid(userKeys, kid)
+      const key = keyByKid(list, kid)
       if (key) {
         return key.algorithms.includes(alg)
           ? { keys: [key] }
           : refuse('invalid_algorithm', `the ${key.type} key does not accept ${alg}`)
       }
     }
-    const candidates = userKeys.filter((k) => k.algorithms.includes(alg))
+    const candidates = list.filter((k) => k.algorithms.includes(alg))
     if (candidates.length === 0) return refuse('invalid_algorithm', `no key of this user accepts ${alg}`)
     if (candidates.length > maxKeysTried) {
       return refuse(
@@ -65,6 +61,22 @@ export function createKeyFinder(keys: KeyStore, maxKeysTried: number) {
       )
     }
     return { keys: candidates }
+  }
+
+  const asked = async (username: string, header: CheckedHeader): Promise<Candidates> => {
+    let userKeys: readonly PublicKey[]
+    try {
+      userKeys = await keys.getKeys(username, header.kid === undefined ? NO_HINT : { kid: header.kid })
+    } catch (cause) {
+      throw new AjwtError('store_unavailable', `the key store failed: ${describeCause(cause)}`, { cause })
+    }
+    return candidatesOf(userKeys, header)
+  }
+
+  const now = (keys as AnswersNow)[KEYS_NOW]?.bind(keys)
+  return function findKeys(username: string, header: CheckedHeader): Candidates | Promise<Candidates> {
+    const known = now?.(username)
+    return known === undefined ? asked(username, header) : candidatesOf(known, header)
   }
 }
 
