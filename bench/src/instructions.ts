@@ -50,6 +50,8 @@ export interface InstructionsOptions {
   cacheDir: string
   /** V8 flags for every server (the default makes the counts repeatable: see the README). */
   v8Flags: string[]
+  /** More callgrind options, e.g. `--cache-sim=yes` (the count stays the first event, `Ir`). */
+  valgrindFlags?: string[]
   /** Keep each server's callgrind dump here (for `callgrind_annotate`). */
   keepDir?: string
   /** Another build of @ajwt/core for the ajwt servers (`AJWT_BENCH_CORE`, as in the other benches). */
@@ -136,7 +138,7 @@ async function count(framework: Framework, alg: Alg, kind: CountedKind, options:
   const env = { ...process.env }
   if (options.core) env.AJWT_BENCH_CORE = options.core
   else delete env.AJWT_BENCH_CORE
-  const child = spawnOn(undefined, 'valgrind', ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${out}`, process.execPath, '--disable-warning=ExperimentalWarning', ...options.v8Flags, SERVER, JSON.stringify(config)], env)
+  const child = spawnOn(undefined, 'valgrind', ['--tool=callgrind', ...(options.valgrindFlags ?? []), '--instr-atstart=no', `--callgrind-out-file=${out}`, process.execPath, '--disable-warning=ExperimentalWarning', ...options.v8Flags, SERVER, JSON.stringify(config)], env)
   try {
     const { port } = await firstJsonLine<{ port: number }>(child, 300, `${framework} ${kind} ${alg} under valgrind`)
     const scheme = schemeOf(kind)
@@ -245,6 +247,7 @@ if (process.argv[1] === SELF) {
     log,
   }
   if (env.AJWT_BENCH_CORE) options.core = env.AJWT_BENCH_CORE
+  if (env.AJWT_INSTR_VALGRIND_FLAGS) options.valgrindFlags = env.AJWT_INSTR_VALGRIND_FLAGS.split(' ').filter(Boolean)
   if (env.AJWT_INSTR_KEEP) mkdirSync((options.keepDir = env.AJWT_INSTR_KEEP), { recursive: true })
   log(`instructions: ${options.frameworks.join(',')} · ${options.algs.join(',')} · ${options.kinds.join(',')} · ${options.warmup} + ${options.requests} requests, ${options.jobs} at once`)
   const results = await runInstructions(options)
