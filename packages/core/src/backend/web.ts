@@ -1,5 +1,6 @@
 // The WebCrypto signature backend: workerd, Deno, Bun, browsers (and Node when asked to).
 import { base64url } from 'jose'
+import { hasCanonicalTail } from '../bytes/base64url-tail.ts'
 import { concatBytes } from '../bytes/concat-bytes.ts'
 import type {
   AsciiBytes,
@@ -14,17 +15,10 @@ import type {
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
-const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
 const ALPHABET = /^[A-Za-z0-9_-]*$/
 
 // jose's decoder (like atob) skips whitespace and ignores the unused low bits of the last character.
-function isCanonicalBase64url(text: string): boolean {
-  if (!ALPHABET.test(text)) return false
-  const rest = text.length % 4
-  if (rest === 0) return true
-  if (rest === 1) return false
-  return (BASE64URL.indexOf(text[text.length - 1]!) & (rest === 2 ? 0x0f : 0x03)) === 0
-}
+const isCanonicalBase64url = (text: string): boolean => ALPHABET.test(text) && hasCanonicalTail(text)
 
 export const decodeBase64url: DecodeBase64url = (text) =>
   isCanonicalBase64url(text) ? (base64url.decode(text) as Uint8Array<ArrayBuffer>) : undefined
